@@ -1,0 +1,90 @@
+"""Every write service calls :func:`record_change` inside its transaction, so a change and
+its history commit together or not at all."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import models
+
+from .models import ChangeLog
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-safe form of a field value (dates as ISO text, money as text, files by name)."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, list | tuple | set):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if hasattr(value, "name") and hasattr(value, "storage"):  # FieldFile
+        return value.name or None
+    return str(value)
+
+
+def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
+    """The audited values of a model instance. Foreign keys are recorded by id."""
+    result: dict[str, Any] = {}
+    for field in instance._meta.concrete_fields:
+        if fields is not None and field.name not in fields:
+            continue
+        if field.name in {"version", "password", "last_login", "search_text"}:
+            continue
+        result[field.attname if field.is_relation else field.name] = _plain(
+            getattr(instance, field.attname)
+        )
+    return result
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    keys = set(before) | set(after)
+    return {
+        key: {"before": before.get(key), "after": after.get(key)}
+        for key in sorted(keys)
+        if before.get(key) != after.get(key)
+    }
+
+
+def record_change(
+    *,
+    actor,
+    action: str,
+    instance: models.Model,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    company_id: int | None = None,
+    account_id: int | None = None,
+    org_unit_id: int | None = None,
+) -> ChangeLog | None:
+    """Write one history entry. An update that changed nothing writes nothing."""
+    changes = diff(before or {}, after or {})
+    if action == ChangeLog.Action.UPDATE and not changes:
+        return None
+    actor_name = ""
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        actor_name = getattr(actor, "full_name", "") or actor.get_username()
+    else:
+        actor = None
+    return ChangeLog.objects.create(
+        actor=actor,
+        actor_name=actor_name or "system",
+        action=action,
+        entity=instance._meta.label_lower,
+        object_id=instance.pk,
+        object_repr=str(instance)[:255],
+        company_id=company_id,
+        account_id=account_id,
+        org_unit_id=org_unit_id,
+        changes=changes,
+    )

@@ -1,0 +1,129 @@
+"""Every read of customer data that respects data scope. Pages, the API, exports, search
+and jobs all start here; nothing else builds a customer queryset for a user."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
+
+from xinren.audit.models import ChangeLog
+from xinren.orgs.access import ScopeSpec, has_action, user_scope
+from xinren.orgs.models import Action, User
+
+from . import search
+from .models import Company, Contact, CustomerAccount, Document, ServiceAssignment
+
+
+def account_scope_q(spec: ScopeSpec, prefix: str = "") -> Q:
+    """The data-scope rule as a filter on any table that has (or reaches through ``prefix``)
+    the account fields owner, owner_unit and business_unit. The one place the rule lives."""
+    if spec.nothing:
+        return Q(pk__in=[])
+    if spec.everything:
+        return Q()
+    served = ServiceAssignment.objects.filter(user_id=spec.user_id).values("account_id")
+    q = Q(**{f"{prefix}owner_id": spec.user_id}) | Q(**{f"{prefix}id__in": served})
+    if spec.unit_ids is not None:
+        q |= Q(**{f"{prefix}owner_unit_id__in": spec.unit_ids})
+    if spec.business_unit_id is not None:
+        q |= Q(**{f"{prefix}business_unit_id": spec.business_unit_id})
+    return q
+
+
+def visible_accounts(user: User) -> QuerySet[CustomerAccount]:
+    if not has_action(user, Action.VIEW):
+        return CustomerAccount.objects.none()
+    return CustomerAccount.objects.filter(account_scope_q(user_scope(user)))
+
+
+def visible_companies(user: User) -> QuerySet[Company]:
+    """Companies with at least one account in the user's scope (all of them for group scope,
+    including companies no business unit has an account with yet)."""
+    if not has_action(user, Action.VIEW):
+        return Company.objects.none()
+    spec = user_scope(user)
+    if spec.everything:
+        return Company.objects.all()
+    accounts = CustomerAccount.objects.filter(account_scope_q(spec), company_id=OuterRef("pk"))
+    return Company.objects.filter(Exists(accounts))
+
+
+def company_for(user: User, company_id: int) -> Company:
+    """One company the user may see, or ``Company.DoesNotExist`` (also when out of scope: a
+    user must not learn that a customer outside their scope exists)."""
+    return visible_companies(user).get(pk=company_id)
+
+
+def account_for(user: User, account_id: int) -> CustomerAccount:
+    return (
+        visible_accounts(user)
+        .select_related("company", "owner", "owner_unit", "business_unit")
+        .get(pk=account_id)
+    )
+
+
+def with_visible_accounts(user: User, companies: QuerySet[Company]) -> QuerySet[Company]:
+    """Prefetch, per company, only the accounts the user may see (one extra query)."""
+    return companies.prefetch_related(
+        Prefetch(
+            "accounts",
+            queryset=visible_accounts(user)
+            .select_related("owner", "owner_unit", "business_unit")
+            .order_by("id"),
+            to_attr="visible_accounts",
+        )
+    )
+
+
+def search_companies(
+    user: User, q: str, base: QuerySet[Company] | None = None
+) -> QuerySet[Company]:
+    """Scoped search: name substring (Chinese), pinyin full and initials, contact name,
+    USCC prefix, archive number prefix, contact phone prefix."""
+    companies = visible_companies(user) if base is None else base
+    pq = search.parse(q)
+    if not pq.text:
+        return companies
+    conditions = Q(pk__in=[])
+    matched = search.match_sql(pq)
+    if matched:
+        sql, params = matched
+        conditions |= Q(pk__in=RawSQL(sql, params))
+    if len(pq.code) >= 4:
+        code = pq.code.replace("-", "")
+        if len(code) >= 4 and "-" not in pq.code:
+            conditions |= Q(uscc__startswith=code)
+        conditions |= Q(
+            pk__in=CustomerAccount.objects.filter(
+                account_scope_q(user_scope(user)), archive_no__startswith=pq.code
+            ).values("company_id")
+        )
+    if len(pq.digits) >= 4 and len(pq.digits) == len(pq.text.replace("-", "").replace(" ", "")):
+        conditions |= Q(
+            pk__in=Contact.objects.filter(phone_digits__startswith=pq.digits).values("company_id")
+        )
+    return companies.filter(conditions)
+
+
+def visible_contacts(user: User, company: Company) -> QuerySet[Contact]:
+    return company_for(user, company.pk).contacts.all()
+
+
+def visible_documents(user: User, company: Company) -> QuerySet[Document]:
+    """Company-level documents, plus account documents of accounts the user may see."""
+    accounts = visible_accounts(user).filter(company=company).values("id")
+    return Document.objects.filter(company=company).filter(
+        Q(account__isnull=True) | Q(account_id__in=accounts)
+    )
+
+
+def company_history(user: User, company: Company) -> QuerySet[ChangeLog]:
+    """History of the company, its contacts and documents, and of the accounts in scope."""
+    accounts = list(visible_accounts(user).filter(company=company).values_list("id", flat=True))
+    return ChangeLog.objects.filter(company_id=company.pk).filter(
+        Q(account_id__isnull=True) | Q(account_id__in=accounts)
+    )
+
+
+def can_see_sensitive(user: User) -> bool:
+    return has_action(user, Action.VIEW_SENSITIVE)

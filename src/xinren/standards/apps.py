@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class StandardsConfig(AppConfig):
+    name = "xinren.standards"
+    label = "standards"
+    verbose_name = "National standards (codes and formats)"
