@@ -32,10 +32,19 @@ def header() -> list[str]:
             _("所属行业"), _("企业规模"), _("公司电话"), _("档案编号"), _("归属人"), _("生命周期阶段")]
 
 
-def rows(user: User, companies: QuerySet[Company]) -> Iterator[list[str]]:
-    """One row per company with the accounts the user may see (archive numbers joined)."""
+def require_export(user: User) -> None:
     if not has_action(user, Action.EXPORT):
         raise PermissionDenied(_("您的角色没有“导出”权限。"))
+
+
+def rows(user: User, companies: QuerySet[Company]) -> Iterator[list[str]]:
+    """One row per company with the accounts the user may see (archive numbers joined).
+    Checks the export right now, before the first row is produced."""
+    require_export(user)
+    return _rows(user, companies)
+
+
+def _rows(user: User, companies: QuerySet[Company]) -> Iterator[list[str]]:
     for company in with_visible_accounts(user, companies).iterator(chunk_size=2000):
         accounts = company.visible_accounts
         yield [safe_cell(v) for v in (
@@ -50,10 +59,14 @@ def rows(user: User, companies: QuerySet[Company]) -> Iterator[list[str]]:
 
 
 def csv_stream(user: User, companies: QuerySet[Company]) -> Iterator[str]:
-    """CSV text in chunks, UTF-8 with BOM so Excel opens Chinese correctly."""
+    """CSV text in chunks, UTF-8 with BOM so Excel opens Chinese correctly. Raises
+    PermissionDenied at call time (not on first iteration) when the user may not export."""
+    return _csv_chunks(rows(user, companies))
+
+
+def _csv_chunks(data: Iterator[list[str]]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    data = rows(user, companies)  # checks the right before the first byte is sent
     buffer.write("\ufeff")
     writer.writerow(header())
     for i, row in enumerate(data):
