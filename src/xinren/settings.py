@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "xinren.standards",
     "xinren.customers",
     "xinren.web",
+    "xinren.demo",
 ]
 
 MIDDLEWARE = [
