@@ -39,8 +39,10 @@ def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dic
     for field in instance._meta.concrete_fields:
         if fields is not None and field.name not in fields:
             continue
-        if field.name in {"version", "password", "last_login", "search_text"}:
+        if field.name in {"version", "password", "last_login"}:
             continue
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            continue  # the history entry's own time says when
         result[field.attname if field.is_relation else field.name] = _plain(
             getattr(instance, field.attname)
         )

@@ -74,8 +74,7 @@ def clean_company(company: Company) -> None:
     """Normalise and validate a company's fields (one rule set for form, API, import)."""
     errors: dict[str, list[ValidationError]] = {}
     company.name = " ".join((company.name or "").split())
-    if company.uscc:
-        company.uscc = normalize_uscc(company.uscc) or None
+    company.uscc = normalize_uscc(company.uscc or "") or None  # empty means "none", never ""
     if company.uscc:
         try:
             company.uscc = validate_uscc(company.uscc)
