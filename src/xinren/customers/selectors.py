@@ -3,6 +3,8 @@ and jobs all start here; nothing else builds a customer queryset for a user."""
 
 from __future__ import annotations
 
+import re
+
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
@@ -75,9 +77,19 @@ def with_visible_accounts(user: User, companies: QuerySet[Company]) -> QuerySet[
     )
 
 
-def search_companies(
-    user: User, q: str, base: QuerySet[Company] | None = None
-) -> QuerySet[Company]:
+def prefix_q(field: str, prefix: str) -> Q:
+    """``field`` starts with ``prefix`` as a range both databases answer from a B-tree index
+    (``LIKE 'x%'`` is not indexable on SQLite by default, nor on PostgreSQL outside the C
+    collation)."""
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})
+
+
+_USCC_PREFIX = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{4,18}$")
+_ARCHIVE_PREFIX = re.compile(r"^[A-Z][A-Z0-9]{2}-\d{0,4}(-\d*)?$")
+
+
+def search_companies(user: User, q: str, base: QuerySet[Company] | None = None) -> QuerySet[Company]:
     """Scoped search: name substring (Chinese), pinyin full and initials, contact name,
     USCC prefix, archive number prefix, contact phone prefix."""
     companies = visible_companies(user) if base is None else base
@@ -89,19 +101,17 @@ def search_companies(
     if matched:
         sql, params = matched
         conditions |= Q(pk__in=RawSQL(sql, params))
-    if len(pq.code) >= 4:
-        code = pq.code.replace("-", "")
-        if len(code) >= 4 and "-" not in pq.code:
-            conditions |= Q(uscc__startswith=code)
-        conditions |= Q(
-            pk__in=CustomerAccount.objects.filter(
-                account_scope_q(user_scope(user)), archive_no__startswith=pq.code
-            ).values("company_id")
-        )
-    if len(pq.digits) >= 4 and len(pq.digits) == len(pq.text.replace("-", "").replace(" ", "")):
-        conditions |= Q(
-            pk__in=Contact.objects.filter(phone_digits__startswith=pq.digits).values("company_id")
-        )
+    code = pq.code.replace(" ", "")
+    # A USCC prefix has a digit in it (pure letters are pinyin) and only USCC characters.
+    if _USCC_PREFIX.match(code) and any(c.isdigit() for c in code[:4]):
+        conditions |= prefix_q("uscc", code)
+    if _ARCHIVE_PREFIX.match(code):
+        archived = CustomerAccount.objects.filter(account_scope_q(user_scope(user))).filter(
+            prefix_q("archive_no", code))
+        conditions |= Q(pk__in=archived.values("company_id"))
+    compact_text = re.sub(r"[\s-]", "", pq.text)
+    if len(pq.digits) >= 4 and pq.digits == compact_text:
+        conditions |= Q(pk__in=Contact.objects.filter(prefix_q("phone_digits", pq.digits)).values("company_id"))
     return companies.filter(conditions)
 
 
