@@ -108,18 +108,21 @@ def clean_company(company: Company) -> None:
     except ValidationError as exc:
         for field, errs in exc.error_dict.items():
             errors.setdefault(field, []).extend(errs)
-    if not errors.get("uscc") and company.uscc:
-        clash = Company.objects.filter(uscc=company.uscc).exclude(pk=company.pk).first()
-        if clash:
-            errors["uscc"] = [
-                ValidationError(
-                    _(
-                        "统一社会信用代码 %(u)s 已存在于客户主档（%(n)s）。请勿重复建档，如需合作请为本公司开户。"
-                    )
-                    % {"u": company.uscc, "n": clash.name},
-                    code="duplicate",
+    # The name of the existing record is not shown: it may lie outside the user's scope.
+    if (
+        not errors.get("uscc")
+        and company.uscc
+        and Company.objects.filter(uscc=company.uscc).exclude(pk=company.pk).exists()
+    ):
+        errors["uscc"] = [
+            ValidationError(
+                _(
+                    "统一社会信用代码 %(u)s 已存在于客户主档。请勿重复建档：如需与该客户合作，请在该客户下为本公司开户。"
                 )
-            ]
+                % {"u": company.uscc},
+                code="duplicate",
+            )
+        ]
     if errors:
         raise ValidationError(errors)
 
