@@ -1,0 +1,291 @@
+"""Administration pages: org tree, users, roles. Who may manage what is decided by
+``xinren.orgs.access`` and enforced by ``xinren.orgs.services``; these views only show the
+units, users and roles the signed-in user may manage."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from xinren.audit.models import ChangeLog
+from xinren.core.errors import ConflictError
+from xinren.orgs import services
+from xinren.orgs.access import can_define_roles, can_grant_role, has_action, manageable_units
+from xinren.orgs.models import Action, OrgUnit, Role, User
+
+from .forms import OrgUnitForm, PasswordForm, RoleForm, UserForm, add_service_errors
+from .paging import keyset_page
+
+
+def _require_configure(user) -> None:
+    if not has_action(user, Action.CONFIGURE):
+        raise PermissionDenied(_("您的角色没有“配置”权限。"))
+
+
+def _changed(form, current: dict) -> dict:
+    """Only the fields the user actually changed (services refuse edits of locked fields
+    even when the value is the same, e.g. a built-in role's scope)."""
+    return {k: v for k, v in form.cleaned_data.items() if k in current and current[k] != v}
+
+
+def _history(entity: str, object_id: int):
+    return ChangeLog.objects.filter(entity=entity, object_id=object_id)[:50]
+
+
+# --- org tree -------------------------------------------------------------------------------
+@login_required
+def org_tree(request):
+    _require_configure(request.user)
+    units = manageable_units(request.user).annotate(
+        user_count=Count("users", filter=Q(users__is_active=True))
+    )
+    return render(request, "xinren/web/admin/org_tree.html", {"units": units, "nav": "org"})
+
+
+def _unit_or_404(user, pk: int) -> OrgUnit:
+    unit = manageable_units(user).filter(pk=pk).first()
+    if unit is None:
+        raise Http404(_("组织单元不存在或不在您的管理范围内。"))
+    return unit
+
+
+@login_required
+def org_unit_form(request, pk: int | None = None):
+    _require_configure(request.user)
+    units = manageable_units(request.user)
+    unit = _unit_or_404(request.user, pk) if pk else None
+    if unit:
+        initial = {f: getattr(unit, f) for f in services.UNIT_FIELDS}
+        units = units.exclude(path__startswith=unit.path)  # not under itself
+    else:
+        initial = {"parent": request.GET.get("parent"), "kind": OrgUnit.Kind.DEPARTMENT}
+    form = OrgUnitForm(request.POST or None, units=units, initial=initial)
+    version = int(request.POST.get("version", unit.version)) if unit and request.POST else None
+    if request.method == "POST" and form.is_valid():
+        try:
+            if unit:
+                services.update_org_unit(
+                    actor=request.user,
+                    unit=unit,
+                    data=_changed(form, initial),
+                    expected_version=version,
+                )
+            else:
+                services.create_org_unit(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except ConflictError as exc:
+            form.add_error(None, exc.message)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("组织单元已保存。"))
+            return redirect("web:org-tree")
+    context = {
+        "form": form,
+        "unit": unit,
+        "version": version or (unit.version if unit else None),
+        "history": _history("orgs.orgunit", unit.pk) if unit else [],
+        "nav": "org",
+    }
+    return render(request, "xinren/web/admin/org_unit_form.html", context)
+
+
+@login_required
+@require_POST
+def org_unit_delete(request, pk: int):
+    unit = _unit_or_404(request.user, pk)
+    try:
+        services.delete_org_unit(actor=request.user, unit=unit)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("已删除组织单元：%(n)s") % {"n": unit.name})
+    return redirect("web:org-tree")
+
+
+# --- users ----------------------------------------------------------------------------------
+def _grantable_roles(user):
+    return Role.objects.filter(pk__in=[r.pk for r in Role.objects.all() if can_grant_role(user, r)])
+
+
+@login_required
+def user_list(request):
+    _require_configure(request.user)
+    users = User.objects.filter(org_unit__in=manageable_units(request.user)).select_related(
+        "org_unit", "role"
+    )
+    q = request.GET.get("q", "").strip()
+    if q:
+        users = users.filter(
+            Q(username__icontains=q) | Q(full_name__icontains=q) | Q(email__icontains=q)
+        )
+    unit = request.GET.get("unit", "")
+    if unit.isdigit():
+        chosen = manageable_units(request.user).filter(pk=int(unit)).first()
+        users = users.filter(org_unit__path__startswith=chosen.path) if chosen else users.none()
+    page = keyset_page(request, users, 50)
+    query = request.GET.copy()
+    for key in ("after", "before"):
+        query.pop(key, None)
+    context = {
+        "page": page,
+        "q": q,
+        "unit": unit,
+        "units": manageable_units(request.user),
+        "query": query.urlencode(),
+        "nav": "users",
+    }
+    return render(request, "xinren/web/admin/users.html", context)
+
+
+def _user_or_404(actor, pk: int) -> User:
+    user = User.objects.filter(pk=pk, org_unit__in=manageable_units(actor)).first()
+    if user is None:
+        raise Http404(_("用户不存在或不在您的管理范围内。"))
+    return user
+
+
+@login_required
+def user_form(request, pk: int | None = None):
+    _require_configure(request.user)
+    target = _user_or_404(request.user, pk) if pk else None
+    kwargs = {
+        "units": manageable_units(request.user),
+        "roles": _grantable_roles(request.user),
+        "creating": target is None,
+    }
+    initial = {f: getattr(target, f) for f in services.USER_FIELDS} if target else {}
+    if target:
+        initial["username"] = target.username
+    form = UserForm(request.POST or None, initial=initial, **kwargs)
+    version = int(request.POST.get("version", target.version)) if target and request.POST else None
+    if request.method == "POST" and form.is_valid():
+        try:
+            if target:
+                services.update_user(
+                    actor=request.user,
+                    user=target,
+                    data=_changed(form, initial),
+                    expected_version=version,
+                )
+            else:
+                services.create_user(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except ConflictError as exc:
+            form.add_error(None, exc.message)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("用户已保存。"))
+            return redirect("web:user-list")
+    context = {
+        "form": form,
+        "target": target,
+        "version": version or (target.version if target else None),
+        "password_form": PasswordForm() if target else None,
+        "history": _history("orgs.user", target.pk) if target else [],
+        "nav": "users",
+    }
+    return render(request, "xinren/web/admin/user_form.html", context)
+
+
+@login_required
+@require_POST
+def user_password(request, pk: int):
+    target = _user_or_404(request.user, pk)
+    form = PasswordForm(request.POST)
+    if form.is_valid():
+        try:
+            services.set_password(
+                actor=request.user, user=target, password=form.cleaned_data["password"]
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("密码已重设。"))
+    else:
+        messages.error(request, _("请输入新密码。"))
+    return redirect("web:user-edit", pk=pk)
+
+
+# --- roles ----------------------------------------------------------------------------------
+@login_required
+def role_list(request):
+    _require_configure(request.user)
+    roles = Role.objects.annotate(user_count=Count("users", filter=Q(users__is_active=True)))
+    context = {
+        "roles": roles,
+        "can_define": can_define_roles(request.user),
+        "all_actions": Action.choices,
+        "nav": "roles",
+    }
+    return render(request, "xinren/web/admin/roles.html", context)
+
+
+@login_required
+def role_form(request, pk: int | None = None):
+    _require_configure(request.user)
+    if not can_define_roles(request.user):
+        raise PermissionDenied(_("只有集团级配置权限的用户可以定义角色。"))
+    role = Role.objects.filter(pk=pk).first() if pk else None
+    if pk and role is None:
+        raise Http404(_("角色不存在。"))
+    initial = {f: getattr(role, f) for f in services.ROLE_FIELDS} if role else {}
+    form = RoleForm(request.POST or None, initial=initial, creating=role is None)
+    if role and role.builtin:
+        for name in ("scope", "actions"):
+            form.fields[name].disabled = True
+    version = int(request.POST.get("version", role.version)) if role and request.POST else None
+    if request.method == "POST" and form.is_valid():
+        try:
+            if role:
+                services.update_role(
+                    actor=request.user,
+                    role=role,
+                    data=_changed(form, initial),
+                    expected_version=version,
+                )
+            else:
+                services.create_role(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except ConflictError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("角色已保存。"))
+            return redirect("web:role-list")
+    context = {
+        "form": form,
+        "role": role,
+        "version": version or (role.version if role else None),
+        "history": _history("orgs.role", role.pk) if role else [],
+        "nav": "roles",
+    }
+    return render(request, "xinren/web/admin/role_form.html", context)
+
+
+@login_required
+@require_POST
+def role_delete(request, pk: int):
+    role = Role.objects.filter(pk=pk).first()
+    if role is None:
+        raise Http404(_("角色不存在。"))
+    try:
+        services.delete_role(actor=request.user, role=role)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("已删除角色：%(n)s") % {"n": role.name})
+    return redirect("web:role-list")
