@@ -1,0 +1,1 @@
+"""Tests of xinren.standards: code tables and national number formats."""
