@@ -11,7 +11,7 @@ from django.test import Client
 
 from tests.scope.world import BUILTIN, POSITIONS, REACH, build_world
 
-PAGE_ACTIONS = ["list", "search", "detail", "edit", "export", "history"]
+PAGE_ACTIONS = ["list", "search", "detail", "edit", "export", "history", "document"]
 NEEDS = {
     "list": "view",
     "search": "view",
@@ -19,6 +19,7 @@ NEEDS = {
     "edit": "edit",
     "export": "export",
     "history": "view",
+    "document": "view",
 }
 
 
@@ -42,11 +43,34 @@ def attempt(client: Client, action: str, account) -> bool:
         response = client.get(f"/customers/{company.pk}/history/")
         assert response.status_code in (200, 404)
         return response.status_code == 200
+    if action == "document":
+        from django.core.files.base import ContentFile
+
+        from xinren.customers.models import Document
+
+        doc = Document(
+            company=company,
+            doc_type="other",
+            original_name="a.pdf",
+            content_type="application/pdf",
+            size=9,
+            sha256="0" * 64,
+        )
+        doc.file.save("a.pdf", ContentFile(b"%PDF-1.4\n"), save=True)
+        response = client.get(f"/documents/{doc.pk}/download/")
+        assert response.status_code in (200, 404)
+        return response.status_code == 200
     if action == "edit":
         response = client.post(
             f"/customers/{company.pk}/edit/",
-            {"name": company.name, "uscc": company.uscc, "entity_type": company.entity_type,
-             "capital_currency": "CNY", "main_business": "页面矩阵", "version": company.version},
+            {
+                "name": company.name,
+                "uscc": company.uscc,
+                "entity_type": company.entity_type,
+                "capital_currency": "CNY",
+                "main_business": "页面矩阵",
+                "version": company.version,
+            },
         )
         assert response.status_code in (302, 403, 404), response.status_code
         company.refresh_from_db()
@@ -63,7 +87,8 @@ def attempt(client: Client, action: str, account) -> bool:
 @pytest.mark.parametrize(
     "role,position,action", list(itertools.product(BUILTIN, POSITIONS, PAGE_ACTIONS))
 )
-def test_page_scope(db, role, position, action):
+def test_page_scope(db, role, position, action, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     world = build_world(role)
     client = Client()
     client.force_login(world.user)

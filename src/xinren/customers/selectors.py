@@ -120,9 +120,11 @@ def visible_contacts(user: User, company: Company) -> QuerySet[Contact]:
 
 
 def visible_documents(user: User, company: Company) -> QuerySet[Document]:
-    """Company-level documents, plus account documents of accounts the user may see."""
+    """Company-level documents, plus account documents of accounts the user may see; none at
+    all when the company itself is outside the user's scope."""
     accounts = visible_accounts(user).filter(company=company).values("id")
-    return Document.objects.filter(company=company).filter(
+    visible = visible_companies(user).filter(pk=company.pk).values("pk")
+    return Document.objects.filter(company=company, company_id__in=visible).filter(
         Q(account__isnull=True) | Q(account_id__in=accounts)
     )
 
