@@ -50,11 +50,6 @@ def test_landline(raw, normal):
     assert not is_mobile(normal)
 
 
-@pytest.mark.xfail(
-    reason="phone.py bug: without a separator the area code is matched greedily, so the "
-    "3-digit codes 010 / 02x are split as 0101-2345678 (01x/02x area codes are 3 digits)",
-    strict=False,
-)
 @pytest.mark.parametrize(
     ("raw", "normal"),
     [

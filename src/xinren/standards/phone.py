@@ -16,7 +16,10 @@ from django.utils.translation import gettext_lazy as _
 from .text import to_halfwidth
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
-LANDLINE = re.compile(r"^(0\d{2,3})-?([1-9]\d{6,7})(?:(?:-|转|ext\.?|x)(\d{1,6}))?$", re.IGNORECASE)
+# Area codes: 010 and 02x are three digits (Beijing, the largest cities); all others four.
+LANDLINE = re.compile(
+    r"^(010|02\d|0[3-9]\d{2})-?([1-9]\d{6,7})(?:(?:-|转|ext\.?|x)(\d{1,6}))?$", re.IGNORECASE
+)
 SERVICE = re.compile(r"^([48]00)-?(\d{3})-?(\d{4})$")
 
 
