@@ -10,7 +10,7 @@ from xinren.standards.phone import mask_phone
 from .models import Company, Contact
 
 SENSITIVE_COMPANY_FIELDS = {"legal_rep_id_number": mask_id_number, "phone": mask_phone}
-SENSITIVE_CONTACT_FIELDS = {"work_phone": mask_phone}
+SENSITIVE_CONTACT_FIELDS = {"work_phone": mask_phone, "phone_digits": mask_phone}
 
 
 def sees_sensitive(user: User) -> bool:

@@ -17,4 +17,19 @@ def xinren(request):
             "configure",
         ):
             can[action] = has_action(user, action)
-    return {"xinren_version": __version__, "can": can}
+    return {"xinren_version": __version__, "can": can, "nav": _section(request.path)}
+
+
+_SECTIONS = [
+    ("/admin/org/", "org"),
+    ("/admin/users/", "users"),
+    ("/admin/roles/", "roles"),
+    ("/customers/", "customers"),
+    ("/accounts/", "customers"),
+    ("/contacts/", "customers"),
+]
+
+
+def _section(path: str) -> str:
+    """Which navigation item is current (views may still pass their own ``nav``)."""
+    return next((name for prefix, name in _SECTIONS if path.startswith(prefix)), "")

@@ -33,7 +33,7 @@ class BootstrapMixin:
             widget.attrs.setdefault("class", css)
             widget.attrs.setdefault("id", f"id_{name}")
             if isinstance(widget, forms.Textarea):
-                widget.attrs.setdefault("rows", 3)
+                widget.attrs["rows"] = 3
 
 
 def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
@@ -126,9 +126,14 @@ for _name, _field in fields_for_model(
 ).items():
     _field.required = _name == "name"
     CompanyForm.base_fields[_name] = _field
-CompanyForm.base_fields["uscc"].help_text = _("18 位，大小写、全角、空格会自动规范化")
-CompanyForm.base_fields["uscc"].widget.attrs.update(
-    {"autocomplete": "off", "spellcheck": "false", "maxlength": "30"}
+# The USCC may be typed with spaces or in full width: the form takes it as typed and the
+# service normalises and checks it (so the 18-character limit applies after normalising).
+CompanyForm.base_fields["uscc"] = forms.CharField(
+    label=Company._meta.get_field("uscc").verbose_name,
+    required=False,
+    max_length=40,
+    help_text=_("18 位，大小写、全角、空格会自动规范化"),
+    widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
 )
 CompanyForm.base_fields["founded_on"].widget = forms.DateInput(attrs={"type": "date"})
 CompanyForm.base_fields["phone"].widget.attrs.update({"inputmode": "tel", "maxlength": "30"})

@@ -88,3 +88,13 @@ def change_value(context, entity: str, name: str, value) -> str:
     if name == "industry_code":
         return industry_label(str(value))
     return str(value)
+
+
+@register.filter
+def localized_name(obj) -> str:
+    """``name_en`` when the page is in English and there is one, else ``name``."""
+    from django.utils.translation import get_language
+
+    if (get_language() or "").startswith("en") and getattr(obj, "name_en", ""):
+        return obj.name_en
+    return obj.name
