@@ -11,6 +11,7 @@ from django.forms.models import fields_for_model
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from xinren.core.errors import ConflictError
 from xinren.customers.models import Company, Contact, CustomerAccount, DocumentType
 from xinren.customers.services import ACCOUNT_FIELDS, COMPANY_FIELDS, CONTACT_FIELDS
 from xinren.orgs.models import Action, OrgUnit, Role, Scope, User
@@ -48,6 +49,40 @@ def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
         else:
             label = field
             form.add_error(None, [f"{label}: {m}" for e in errors for m in e.messages])
+
+
+def conflict_message() -> str:
+    return _(
+        "保存失败：此记录已被其他人修改。您的输入保留在下方；请重新打开页面查看最新内容后再修改。"
+    )
+
+
+def posted_version(request, obj) -> int | None:
+    """The version the user's form was built from (optimistic locking). A missing or garbled
+    value counts as stale (0), so it can only ever cause a conflict, never a lost update."""
+    if obj is None:
+        return None
+    if request.method != "POST":
+        return obj.version
+    raw = request.POST.get("version", "")
+    return int(raw) if raw.isdigit() else 0
+
+
+def run_service(form: forms.Form, call) -> bool:
+    """Run a service write for a bound, valid form. Field-named errors and a lost-update
+    conflict end up on the form (``form.conflict`` says which); True when it saved.
+    PermissionDenied is not caught: the page answers 403."""
+    form.conflict = False
+    try:
+        call()
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return False
+    except ConflictError:
+        form.conflict = True
+        form.add_error(None, conflict_message())
+        return False
+    return True
 
 
 def _blank_choice(choices):

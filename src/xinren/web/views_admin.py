@@ -14,12 +14,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from xinren.audit.models import ChangeLog
-from xinren.core.errors import ConflictError
 from xinren.orgs import services
 from xinren.orgs.access import can_define_roles, can_grant_role, has_action, manageable_units
 from xinren.orgs.models import Action, OrgUnit, Role, User
 
-from .forms import OrgUnitForm, PasswordForm, RoleForm, UserForm, add_service_errors
+from .forms import OrgUnitForm, PasswordForm, RoleForm, UserForm, posted_version, run_service
 from .paging import keyset_page
 
 
@@ -66,31 +65,26 @@ def org_unit_form(request, pk: int | None = None):
     else:
         initial = {"parent": request.GET.get("parent"), "kind": OrgUnit.Kind.DEPARTMENT}
     form = OrgUnitForm(request.POST or None, units=units, initial=initial)
-    version = int(request.POST.get("version", unit.version)) if unit and request.POST else None
-    if request.method == "POST" and form.is_valid():
-        try:
-            if unit:
-                services.update_org_unit(
-                    actor=request.user,
-                    unit=unit,
-                    data=_changed(form, initial),
-                    expected_version=version,
-                )
-            else:
-                services.create_org_unit(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except ConflictError as exc:
-            form.add_error(None, exc.message)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
+    version = posted_version(request, unit)
+
+    def save():
+        if unit:
+            services.update_org_unit(
+                actor=request.user,
+                unit=unit,
+                data=_changed(form, initial),
+                expected_version=version,
+            )
         else:
-            messages.success(request, _("组织单元已保存。"))
-            return redirect("web:org-tree")
+            services.create_org_unit(actor=request.user, **form.cleaned_data)
+
+    if request.method == "POST" and form.is_valid() and run_service(form, save):
+        messages.success(request, _("组织单元已保存。"))
+        return redirect("web:org-tree")
     context = {
         "form": form,
         "unit": unit,
-        "version": version or (unit.version if unit else None),
+        "version": version,
         "history": _history("orgs.orgunit", unit.pk) if unit else [],
         "nav": "org",
     }
@@ -167,31 +161,26 @@ def user_form(request, pk: int | None = None):
     if target:
         initial["username"] = target.username
     form = UserForm(request.POST or None, initial=initial, **kwargs)
-    version = int(request.POST.get("version", target.version)) if target and request.POST else None
-    if request.method == "POST" and form.is_valid():
-        try:
-            if target:
-                services.update_user(
-                    actor=request.user,
-                    user=target,
-                    data=_changed(form, initial),
-                    expected_version=version,
-                )
-            else:
-                services.create_user(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except ConflictError as exc:
-            form.add_error(None, exc.message)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
+    version = posted_version(request, target)
+
+    def save():
+        if target:
+            services.update_user(
+                actor=request.user,
+                user=target,
+                data=_changed(form, initial),
+                expected_version=version,
+            )
         else:
-            messages.success(request, _("用户已保存。"))
-            return redirect("web:user-list")
+            services.create_user(actor=request.user, **form.cleaned_data)
+
+    if request.method == "POST" and form.is_valid() and run_service(form, save):
+        messages.success(request, _("用户已保存。"))
+        return redirect("web:user-list")
     context = {
         "form": form,
         "target": target,
-        "version": version or (target.version if target else None),
+        "version": version,
         "password_form": PasswordForm() if target else None,
         "history": _history("orgs.user", target.pk) if target else [],
         "nav": "users",
@@ -245,29 +234,26 @@ def role_form(request, pk: int | None = None):
     if role and role.builtin:
         for name in ("scope", "actions"):
             form.fields[name].disabled = True
-    version = int(request.POST.get("version", role.version)) if role and request.POST else None
-    if request.method == "POST" and form.is_valid():
-        try:
-            if role:
-                services.update_role(
-                    actor=request.user,
-                    role=role,
-                    data=_changed(form, initial),
-                    expected_version=version,
-                )
-            else:
-                services.create_role(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except ConflictError as exc:
-            form.add_error(None, exc.message)
+    version = posted_version(request, role)
+
+    def save():
+        if role:
+            services.update_role(
+                actor=request.user,
+                role=role,
+                data=_changed(form, initial),
+                expected_version=version,
+            )
         else:
-            messages.success(request, _("角色已保存。"))
-            return redirect("web:role-list")
+            services.create_role(actor=request.user, **form.cleaned_data)
+
+    if request.method == "POST" and form.is_valid() and run_service(form, save):
+        messages.success(request, _("角色已保存。"))
+        return redirect("web:role-list")
     context = {
         "form": form,
         "role": role,
-        "version": version or (role.version if role else None),
+        "version": version,
         "history": _history("orgs.role", role.pk) if role else [],
         "nav": "roles",
     }

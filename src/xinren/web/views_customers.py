@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from xinren.core.errors import ConflictError
 from xinren.customers import services
 from xinren.customers.models import Company, Contact, CustomerAccount, Document
 from xinren.customers.presenters import masked, sees_sensitive
@@ -34,7 +33,8 @@ from .forms import (
     ContactForm,
     DocumentForm,
     NewCustomerForm,
-    add_service_errors,
+    posted_version,
+    run_service,
 )
 
 
@@ -66,12 +66,6 @@ def assignable_owners(actor: User):
     if spec.unit_ids is not None:
         return users.filter(org_unit_id__in=spec.unit_ids)
     return users.filter(pk=actor.pk)
-
-
-def _conflict_message() -> str:
-    return _(
-        "保存失败：此记录已被其他人修改。您的输入保留在下方；请重新打开页面查看最新内容后再修改。"
-    )
 
 
 # --- 360 page -------------------------------------------------------------------------------
@@ -118,9 +112,11 @@ def customer_create(request):
         raise PermissionDenied(_("您的角色没有“新建”权限。"))
     owners = assignable_owners(request.user)
     form = NewCustomerForm(request.POST or None, owners=owners, initial={"owner": request.user.pk})
-    if request.method == "POST" and form.is_valid():
-        try:
-            account = services.create_customer(
+    created: list[CustomerAccount] = []
+
+    def save():
+        created.append(
+            services.create_customer(
                 actor=request.user,
                 company=form.company_data(),
                 owner=form.cleaned_data.get("owner") or request.user,
@@ -128,16 +124,17 @@ def customer_create(request):
                 status=form.cleaned_data["status"],
                 source=form.cleaned_data.get("source", ""),
             )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                _("已建档：%(name)s（%(no)s）")
-                % {"name": account.company.name, "no": account.archive_no},
-            )
-            return redirect("web:customer-detail", pk=account.company_id)
-    return render(request, "xinren/web/company_form.html", {"form": form, "creating": True})
+        )
+
+    if request.method == "POST" and form.is_valid() and run_service(form, save):
+        account = created[0]
+        messages.success(
+            request,
+            _("已建档：%(name)s（%(no)s）")
+            % {"name": account.company.name, "no": account.archive_no},
+        )
+        return redirect("web:customer-detail", pk=account.company_id)
+    return _form_page(request, "xinren/web/company_form.html", form, creating=True)
 
 
 @login_required
@@ -147,26 +144,30 @@ def customer_edit(request, pk: int):
         raise PermissionDenied(_("您的角色没有“编辑”权限。"))
     initial = {f: getattr(company, f) for f in services.COMPANY_FIELDS}
     form = CompanyForm(request.POST or None, initial=initial)
-    version = int(request.POST.get("version", company.version)) if request.POST else company.version
-    conflict = False
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_company(
-                actor=request.user,
-                company=company,
-                data=form.company_data(),
-                expected_version=version,
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except ConflictError:
-            conflict = True
-            form.add_error(None, _conflict_message())
-        else:
-            messages.success(request, _("已保存。"))
-            return redirect("web:customer-detail", pk=company.pk)
-    context = {"form": form, "company": company, "version": version, "conflict": conflict}
-    return render(request, "xinren/web/company_form.html", context, status=409 if conflict else 200)
+    version = posted_version(request, company)
+
+    def save():
+        services.update_company(
+            actor=request.user, company=company, data=form.company_data(), expected_version=version
+        )
+
+    if request.method == "POST" and form.is_valid() and run_service(form, save):
+        messages.success(request, _("已保存。"))
+        return redirect("web:customer-detail", pk=company.pk)
+    return _form_page(
+        request, "xinren/web/company_form.html", form, company=company, version=version
+    )
+
+
+def _form_page(request, template: str, form, **context):
+    """A form page; 409 when the save was refused because someone else saved first."""
+    conflict = getattr(form, "conflict", False)
+    return render(
+        request,
+        template,
+        {"form": form, "conflict": conflict, **context},
+        status=409 if conflict else 200,
+    )
 
 
 @login_required
@@ -214,25 +215,16 @@ def account_open(request, pk: int):
         owners=assignable_owners(request.user),
         initial={"owner": request.user.pk},
     )
-    if request.method == "POST" and form.is_valid():
+
+    def save():
         data = form.service_data()
-        try:
-            services.open_account(
-                actor=request.user,
-                company=company,
-                owner=data.pop("owner", None) or request.user,
-                **data,
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("已为本公司开户。"))
-            return redirect("web:customer-detail", pk=company.pk)
-    return render(
-        request,
-        "xinren/web/account_form.html",
-        {"form": form, "company": company, "creating": True},
-    )
+        owner = data.pop("owner", None) or request.user
+        services.open_account(actor=request.user, company=company, owner=owner, **data)
+
+    if request.method == "POST" and form.is_valid() and run_service(form, save):
+        messages.success(request, _("已为本公司开户。"))
+        return redirect("web:customer-detail", pk=company.pk)
+    return _form_page(request, "xinren/web/account_form.html", form, company=company, creating=True)
 
 
 @login_required
@@ -242,32 +234,27 @@ def account_edit(request, pk: int):
     form = AccountForm(
         request.POST or None, owners=assignable_owners(request.user), initial=initial
     )
-    version = int(request.POST.get("version", account.version)) if request.POST else account.version
-    conflict = False
-    if request.method == "POST" and form.is_valid():
+    version = posted_version(request, account)
+
+    def save():
         data = form.service_data()
         if data.get("owner") == account.owner:
             data.pop("owner")
-        try:
-            services.update_account(
-                actor=request.user, account=account, data=data, expected_version=version
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except ConflictError:
-            conflict = True
-            form.add_error(None, _conflict_message())
-        else:
-            messages.success(request, _("已保存。"))
-            return redirect("web:customer-detail", pk=account.company_id)
-    context = {
-        "form": form,
-        "account": account,
-        "company": account.company,
-        "version": version,
-        "conflict": conflict,
-    }
-    return render(request, "xinren/web/account_form.html", context, status=409 if conflict else 200)
+        services.update_account(
+            actor=request.user, account=account, data=data, expected_version=version
+        )
+
+    if request.method == "POST" and form.is_valid() and run_service(form, save):
+        messages.success(request, _("已保存。"))
+        return redirect("web:customer-detail", pk=account.company_id)
+    return _form_page(
+        request,
+        "xinren/web/account_form.html",
+        form,
+        account=account,
+        company=account.company,
+        version=version,
+    )
 
 
 @login_required
@@ -297,31 +284,30 @@ def contact_form(request, company_pk: int | None = None, pk: int | None = None):
     if contact and not sees_sensitive(request.user):
         initial["work_phone"] = ""  # never put a number into the page the user may not see
     form = ContactForm(request.POST or None, initial=initial)
-    version = contact.version if contact else None
-    if request.POST and contact:
-        version = int(request.POST.get("version", contact.version))
-    conflict = False
-    if request.method == "POST" and form.is_valid():
+    version = posted_version(request, contact)
+
+    def save():
         data = dict(form.cleaned_data)
         if contact and not sees_sensitive(request.user) and not data.get("work_phone"):
             data.pop("work_phone")  # left blank: keep the number the user cannot see
-        try:
-            if contact:
-                services.update_contact(
-                    actor=request.user, contact=contact, data=data, expected_version=version
-                )
-            else:
-                services.create_contact(actor=request.user, company=company, data=data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except ConflictError:
-            conflict = True
-            form.add_error(None, _conflict_message())
+        if contact:
+            services.update_contact(
+                actor=request.user, contact=contact, data=data, expected_version=version
+            )
         else:
-            messages.success(request, _("联系人已保存。"))
-            return redirect(reverse("web:customer-detail", args=[company.pk]) + "#contacts")
-    context = {"form": form, "company": company, "contact": contact, "version": version}
-    return render(request, "xinren/web/contact_form.html", context, status=409 if conflict else 200)
+            services.create_contact(actor=request.user, company=company, data=data)
+
+    if request.method == "POST" and form.is_valid() and run_service(form, save):
+        messages.success(request, _("联系人已保存。"))
+        return redirect(reverse("web:customer-detail", args=[company.pk]) + "#contacts")
+    return _form_page(
+        request,
+        "xinren/web/contact_form.html",
+        form,
+        company=company,
+        contact=contact,
+        version=version,
+    )
 
 
 @login_required
@@ -350,28 +336,26 @@ def document_upload(request, pk: int):
         request.FILES,
         accounts=visible_accounts(request.user).filter(company=company),
     )
-    if form.is_valid():
+
+    def save():
         data = form.cleaned_data
-        try:
-            services.upload_document(
-                actor=request.user,
-                company=company,
-                file=data["file"],
-                doc_type=data["doc_type"],
-                account=data.get("account"),
-                title=data.get("title", ""),
-                issued_on=data.get("issued_on"),
-                expires_on=data.get("expires_on"),
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-    if form.errors:
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            for error in errors:
-                messages.error(request, f"{label}：{error}" if label else error)
-    else:
+        services.upload_document(
+            actor=request.user,
+            company=company,
+            file=data["file"],
+            doc_type=data["doc_type"],
+            account=data.get("account"),
+            title=data.get("title", ""),
+            issued_on=data.get("issued_on"),
+            expires_on=data.get("expires_on"),
+        )
+
+    if form.is_valid() and run_service(form, save):
         messages.success(request, _("附件已上传。"))
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}：{error}" if label else error)
     return redirect(reverse("web:customer-detail", args=[company.pk]) + "#documents")
 
 
