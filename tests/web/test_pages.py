@@ -435,3 +435,14 @@ def test_chinese_by_default_and_english_on_request(org, rep):
     switched = client.post("/i18n/setlang/", {"language": "en", "next": "/customers/"})
     assert switched.status_code == 302
     assert "New customer" in client.get("/customers/").content.decode()
+
+
+def test_error_pages_use_the_layout_and_say_why(org, rep, settings):
+    settings.DEBUG = False
+    client = _client(rep)
+    missing = client.get("/customers/999999/")
+    assert missing.status_code == 404
+    assert "不在您的数据范围内" in missing.content.decode()
+    forbidden = client.get("/admin/org/")
+    assert forbidden.status_code == 403
+    assert "配置" in forbidden.content.decode()  # names the missing permission
