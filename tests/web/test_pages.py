@@ -446,3 +446,15 @@ def test_error_pages_use_the_layout_and_say_why(org, rep, settings):
     forbidden = client.get("/admin/org/")
     assert forbidden.status_code == 403
     assert "配置" in forbidden.content.decode()  # names the missing permission
+
+
+def test_org_tree_is_depth_first_whatever_the_ids(org, admin):
+    from xinren.orgs import services as org_services
+
+    # A unit created later (higher id) under an early subsidiary still sits under it.
+    late = org_services.create_org_unit(
+        actor=admin, name="华东后建部", code="SA-Z", kind="department", parent=org.sub_a
+    )
+    body = _client(admin).get("/admin/org/").content.decode()
+    order = [body.index(u.name) for u in (org.sub_a, late, org.sub_b)]
+    assert order == sorted(order)

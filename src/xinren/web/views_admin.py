@@ -44,7 +44,21 @@ def org_tree(request):
     units = manageable_units(request.user).annotate(
         user_count=Count("users", filter=Q(users__is_active=True))
     )
-    return render(request, "xinren/web/admin/org_tree.html", {"units": units, "nav": "org"})
+    return render(
+        request, "xinren/web/admin/org_tree.html", {"units": tree_order(units), "nav": "org"}
+    )
+
+
+def tree_order(units) -> list[OrgUnit]:
+    """Depth-first order, siblings by code. (Sorting the materialised path as text would put
+    unit 10 before unit 9.)"""
+    units = list(units)
+    code = {u.pk: u.code for u in units}
+
+    def key(unit: OrgUnit):
+        return tuple(code.get(int(pk), pk) for pk in unit.path.strip("/").split("/"))
+
+    return sorted(units, key=key)
 
 
 def _unit_or_404(user, pk: int) -> OrgUnit:
