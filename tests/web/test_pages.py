@@ -458,3 +458,48 @@ def test_org_tree_is_depth_first_whatever_the_ids(org, admin):
     body = _client(admin).get("/admin/org/").content.decode()
     order = [body.index(u.name) for u in (org.sub_a, late, org.sub_b)]
     assert order == sorted(order)
+
+
+@pytest.mark.parametrize("page", ["/customers/", "/customers/?q=公司", "/customers/?status=lead"])
+def test_list_page_query_count_does_not_grow_with_rows(
+    org, rep, page, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = _client(rep)
+    factories.make_customer(rep)
+    with CaptureQueriesContext(connection) as few:
+        client.get(page)
+    for _ in range(25):
+        factories.make_customer(rep)
+    with django_assert_max_num_queries(len(few)):
+        assert client.get(page).status_code == 200
+
+
+def test_customer_page_query_count_does_not_grow_with_contacts(
+    org, rep, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from xinren.customers import services
+
+    account = factories.make_customer(rep)
+    client = _client(rep)
+    url = f"/customers/{account.company_id}/"
+
+    def add_contacts(n):
+        for i in range(n):
+            services.create_contact(
+                actor=rep,
+                company=account.company,
+                data={"name": f"联系人{i}", "decision_role": "user"},
+            )
+
+    add_contacts(1)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    add_contacts(10)
+    with django_assert_max_num_queries(len(few)):
+        assert client.get(url).status_code == 200
