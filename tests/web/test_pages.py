@@ -503,3 +503,42 @@ def test_customer_page_query_count_does_not_grow_with_contacts(
     add_contacts(10)
     with django_assert_max_num_queries(len(few)):
         assert client.get(url).status_code == 200
+
+
+def test_my_account_language_and_password(org, rep):
+    client = _client(rep)
+    response = client.post(
+        "/me/",
+        {
+            "form": "profile",
+            "full_name": "李四",
+            "preferred_language": "en",
+            "version": rep.version,
+        },
+    )
+    assert response.status_code == 302
+    rep.refresh_from_db()
+    assert rep.full_name == "李四" and rep.preferred_language == "en"
+    # the saved language wins over a Chinese browser
+    page = client.get("/customers/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert "New customer" in page
+    wrong = client.post(
+        "/me/", {"form": "password", "current_password": "nope", "password": "Xinren-next-2027"}
+    )
+    assert 'data-field="current_password"' in wrong.content.decode()
+    weak = client.post(
+        "/me/",
+        {"form": "password", "current_password": factories.PASSWORD, "password": "123"},
+    )
+    assert 'data-field="password"' in weak.content.decode()
+    ok = client.post(
+        "/me/",
+        {
+            "form": "password",
+            "current_password": factories.PASSWORD,
+            "password": "Xinren-next-2027",
+        },
+    )
+    assert ok.status_code == 302, ok.content.decode()[-3000:]
+    assert client.get("/customers/").status_code == 200  # still signed in here
+    assert _signs_in("rep", "Xinren-next-2027")

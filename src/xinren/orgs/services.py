@@ -28,6 +28,8 @@ USER_FIELDS = [
     "preferred_language",
 ]
 ROLE_FIELDS = ["code", "name", "name_en", "description", "scope", "actions"]
+# What anyone may change about themselves, without the configure right.
+PROFILE_FIELDS = ["full_name", "email", "work_phone", "preferred_language"]
 
 
 # --- org units ------------------------------------------------------------------------------
@@ -338,6 +340,33 @@ def set_password(*, actor: User, user: User, password: str) -> None:
         after={"password": "*** (changed)"},
         org_unit_id=user.org_unit_id,
     )
+
+
+@transaction.atomic
+def update_own_profile(*, user: User, data: dict[str, Any], expected_version: int) -> User:
+    """A user edits their own name, contact details and interface language."""
+    before = snapshot(user)
+    for key, value in data.items():
+        if key not in PROFILE_FIELDS:
+            raise field_error(key, _("不能修改此字段。"), "read_only")
+        if key == "work_phone" and value:
+            from xinren.standards.phone import normalize_phone
+
+            value = normalize_phone(value, field="work_phone")
+        setattr(user, key, value.strip() if isinstance(value, str) else value)
+    if user.preferred_language not in ("", "zh-hans", "en"):
+        raise field_error("preferred_language", _("不支持的界面语言。"), "choice")
+    user.full_clean(exclude=["password"])
+    save_versioned(user, expected_version, PROFILE_FIELDS)
+    record_change(
+        actor=user,
+        action="update",
+        instance=user,
+        before=before,
+        after=snapshot(user),
+        org_unit_id=user.org_unit_id,
+    )
+    return user
 
 
 @transaction.atomic

@@ -338,3 +338,35 @@ class RoleForm(BootstrapMixin, forms.Form):
         self.fields["scope"].widget.attrs["class"] = "form-check-input"
         if not creating:
             self.fields["code"].disabled = True
+
+
+class MyAccountForm(BootstrapMixin, forms.Form):
+    """What every user may change about themselves."""
+
+    full_name = forms.CharField(label=_("姓名"), max_length=60, required=False)
+    email = forms.EmailField(label=_("邮箱"), required=False)
+    work_phone = forms.CharField(label=_("工作电话"), max_length=20, required=False)
+    preferred_language = forms.ChoiceField(
+        label=_("界面语言"),
+        required=False,
+        choices=[("", _("跟随浏览器")), ("zh-hans", "简体中文"), ("en", "English")],
+    )
+
+
+class ChangePasswordForm(BootstrapMixin, forms.Form):
+    current_password = forms.CharField(
+        label=_("当前密码"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    password = forms.CharField(
+        label=_("新密码"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_current_password(self):
+        value = self.cleaned_data["current_password"]
+        if not self.user.check_password(value):
+            raise ValidationError(_("当前密码不正确。"), code="wrong_password")
+        return value

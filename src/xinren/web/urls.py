@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.logout_view, name="logout"),
+    path("me/", views_admin.my_account, name="my-account"),
     # customers
     path("customers/", views.customer_list, name="customer-list"),
     path("customers/export.csv", views.customer_export, name="customer-export"),

@@ -4,7 +4,9 @@ units, users and roles the signed-in user may manage."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
@@ -18,7 +20,16 @@ from xinren.orgs import services
 from xinren.orgs.access import can_define_roles, can_grant_role, has_action, manageable_units
 from xinren.orgs.models import Action, OrgUnit, Role, User
 
-from .forms import OrgUnitForm, PasswordForm, RoleForm, UserForm, posted_version, run_service
+from .forms import (
+    ChangePasswordForm,
+    MyAccountForm,
+    OrgUnitForm,
+    PasswordForm,
+    RoleForm,
+    UserForm,
+    posted_version,
+    run_service,
+)
 from .paging import keyset_page
 
 
@@ -289,3 +300,39 @@ def role_delete(request, pk: int):
     else:
         messages.success(request, _("已删除角色：%(n)s") % {"n": role.name})
     return redirect("web:role-list")
+
+
+# --- my account -----------------------------------------------------------------------------
+@login_required
+def my_account(request):
+    """Everyone: own name, contact details, language; change own password."""
+    me = User.objects.get(pk=request.user.pk)
+    initial = {f: getattr(me, f) for f in services.PROFILE_FIELDS}
+    profile = MyAccountForm(
+        request.POST if request.POST.get("form") == "profile" else None, initial=initial
+    )
+    password = ChangePasswordForm(
+        request.POST if request.POST.get("form") == "password" else None, user=me
+    )
+    version = posted_version(request, me)
+
+    def save_profile():
+        services.update_own_profile(
+            user=me, data=_changed(profile, initial), expected_version=version
+        )
+
+    def save_password():
+        services.set_password(actor=me, user=me, password=password.cleaned_data["password"])
+        update_session_auth_hash(request, me)  # stay signed in on this device
+
+    if profile.is_bound and profile.is_valid() and run_service(profile, save_profile):
+        messages.success(request, _("已保存。"))
+        response = redirect("web:my-account")
+        if "preferred_language" in profile.changed_data:
+            response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+        return response
+    if password.is_bound and password.is_valid() and run_service(password, save_password):
+        messages.success(request, _("密码已修改。"))
+        return redirect("web:my-account")
+    context = {"profile": profile, "password": password, "version": me.version}
+    return render(request, "xinren/web/my_account.html", context)
