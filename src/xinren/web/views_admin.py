@@ -15,10 +15,22 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from xinren.audit.models import ChangeLog
 from xinren.orgs import services
-from xinren.orgs.access import can_define_roles, can_grant_role, has_action, manageable_units
+from xinren.orgs.access import can_define_roles, has_action
 from xinren.orgs.models import Action, OrgUnit, Role, User
+from xinren.orgs.selectors import (
+    ROLE_ENTITY,
+    UNIT_ENTITY,
+    USER_ENTITY,
+    grantable_roles,
+    org_history,
+    org_unit_for,
+    role_for,
+    user_for,
+    visible_org_units,
+    visible_roles,
+    visible_users,
+)
 
 from .forms import (
     ChangePasswordForm,
@@ -44,15 +56,15 @@ def _changed(form, current: dict) -> dict:
     return {k: v for k, v in form.cleaned_data.items() if k in current and current[k] != v}
 
 
-def _history(entity: str, object_id: int):
-    return ChangeLog.objects.filter(entity=entity, object_id=object_id)[:50]
+def _history(user, entity: str, object_id: int):
+    return org_history(user, entity, object_id)[:50]
 
 
 # --- org tree -------------------------------------------------------------------------------
 @login_required
 def org_tree(request):
     _require_configure(request.user)
-    units = manageable_units(request.user).annotate(
+    units = visible_org_units(request.user).annotate(
         user_count=Count("users", filter=Q(users__is_active=True))
     )
     return render(
@@ -73,16 +85,16 @@ def tree_order(units) -> list[OrgUnit]:
 
 
 def _unit_or_404(user, pk: int) -> OrgUnit:
-    unit = manageable_units(user).filter(pk=pk).first()
-    if unit is None:
-        raise Http404(_("组织单元不存在或不在您的管理范围内。"))
-    return unit
+    try:
+        return org_unit_for(user, pk)
+    except OrgUnit.DoesNotExist:
+        raise Http404(_("组织单元不存在或不在您的管理范围内。")) from None
 
 
 @login_required
 def org_unit_form(request, pk: int | None = None):
     _require_configure(request.user)
-    units = manageable_units(request.user)
+    units = visible_org_units(request.user)
     unit = _unit_or_404(request.user, pk) if pk else None
     if unit:
         initial = {f: getattr(unit, f) for f in services.UNIT_FIELDS}
@@ -110,7 +122,7 @@ def org_unit_form(request, pk: int | None = None):
         "form": form,
         "unit": unit,
         "version": version,
-        "history": _history("orgs.orgunit", unit.pk) if unit else [],
+        "history": _history(request.user, UNIT_ENTITY, unit.pk) if unit else [],
         "nav": "org",
     }
     return render(request, "xinren/web/admin/org_unit_form.html", context)
@@ -132,16 +144,12 @@ def org_unit_delete(request, pk: int):
 
 
 # --- users ----------------------------------------------------------------------------------
-def _grantable_roles(user):
-    return Role.objects.filter(pk__in=[r.pk for r in Role.objects.all() if can_grant_role(user, r)])
 
 
 @login_required
 def user_list(request):
     _require_configure(request.user)
-    users = User.objects.filter(org_unit__in=manageable_units(request.user)).select_related(
-        "org_unit", "role"
-    )
+    users = visible_users(request.user)
     q = request.GET.get("q", "").strip()
     if q:
         users = users.filter(
@@ -149,7 +157,7 @@ def user_list(request):
         )
     unit = request.GET.get("unit", "")
     if unit.isdigit():
-        chosen = manageable_units(request.user).filter(pk=int(unit)).first()
+        chosen = visible_org_units(request.user).filter(pk=int(unit)).first()
         users = users.filter(org_unit__path__startswith=chosen.path) if chosen else users.none()
     page = keyset_page(request, users, 50)
     query = request.GET.copy()
@@ -159,7 +167,7 @@ def user_list(request):
         "page": page,
         "q": q,
         "unit": unit,
-        "units": manageable_units(request.user),
+        "units": visible_org_units(request.user),
         "query": query.urlencode(),
         "nav": "users",
     }
@@ -167,10 +175,10 @@ def user_list(request):
 
 
 def _user_or_404(actor, pk: int) -> User:
-    user = User.objects.filter(pk=pk, org_unit__in=manageable_units(actor)).first()
-    if user is None:
-        raise Http404(_("用户不存在或不在您的管理范围内。"))
-    return user
+    try:
+        return user_for(actor, pk)
+    except User.DoesNotExist:
+        raise Http404(_("用户不存在或不在您的管理范围内。")) from None
 
 
 @login_required
@@ -178,8 +186,8 @@ def user_form(request, pk: int | None = None):
     _require_configure(request.user)
     target = _user_or_404(request.user, pk) if pk else None
     kwargs = {
-        "units": manageable_units(request.user),
-        "roles": _grantable_roles(request.user),
+        "units": visible_org_units(request.user),
+        "roles": grantable_roles(request.user),
         "creating": target is None,
     }
     initial = {f: getattr(target, f) for f in services.USER_FIELDS} if target else {}
@@ -207,7 +215,7 @@ def user_form(request, pk: int | None = None):
         "target": target,
         "version": version,
         "password_form": PasswordForm() if target else None,
-        "history": _history("orgs.user", target.pk) if target else [],
+        "history": _history(request.user, USER_ENTITY, target.pk) if target else [],
         "nav": "users",
     }
     return render(request, "xinren/web/admin/user_form.html", context)
@@ -233,10 +241,19 @@ def user_password(request, pk: int):
 
 
 # --- roles ----------------------------------------------------------------------------------
+def _role_or_404(user, pk: int) -> Role:
+    try:
+        return role_for(user, pk)
+    except Role.DoesNotExist:
+        raise Http404(_("角色不存在。")) from None
+
+
 @login_required
 def role_list(request):
     _require_configure(request.user)
-    roles = Role.objects.annotate(user_count=Count("users", filter=Q(users__is_active=True)))
+    roles = visible_roles(request.user).annotate(
+        user_count=Count("users", filter=Q(users__is_active=True))
+    )
     context = {
         "roles": roles,
         "can_define": can_define_roles(request.user),
@@ -251,9 +268,7 @@ def role_form(request, pk: int | None = None):
     _require_configure(request.user)
     if not can_define_roles(request.user):
         raise PermissionDenied(_("只有集团级配置权限的用户可以定义角色。"))
-    role = Role.objects.filter(pk=pk).first() if pk else None
-    if pk and role is None:
-        raise Http404(_("角色不存在。"))
+    role = _role_or_404(request.user, pk) if pk else None
     initial = {f: getattr(role, f) for f in services.ROLE_FIELDS} if role else {}
     form = RoleForm(request.POST or None, initial=initial, creating=role is None)
     if role and role.builtin:
@@ -279,7 +294,7 @@ def role_form(request, pk: int | None = None):
         "form": form,
         "role": role,
         "version": version,
-        "history": _history("orgs.role", role.pk) if role else [],
+        "history": _history(request.user, ROLE_ENTITY, role.pk) if role else [],
         "nav": "roles",
     }
     return render(request, "xinren/web/admin/role_form.html", context)
@@ -288,9 +303,7 @@ def role_form(request, pk: int | None = None):
 @login_required
 @require_POST
 def role_delete(request, pk: int):
-    role = Role.objects.filter(pk=pk).first()
-    if role is None:
-        raise Http404(_("角色不存在。"))
+    role = _role_or_404(request.user, pk)
     try:
         services.delete_role(actor=request.user, role=role)
     except ValidationError as exc:
