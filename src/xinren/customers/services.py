@@ -162,6 +162,28 @@ def allocate_archive_no(prefix: str, year: int | None = None) -> str:
     return f"{prefix}-{year}-{seq:03d}"
 
 
+def allocate_archive_block(prefix: str, year: int | None, count: int) -> list[str]:
+    """``count`` consecutive archive numbers at once (bulk loads, imports).
+
+    The same single atomic upsert as :func:`allocate_archive_no`, bumping the counter by
+    ``count`` and returning its new last value: the block ``last - count + 1 … last`` belongs
+    to this caller alone, so it can never overlap with numbers handed out concurrently.
+    """
+    if count <= 0:
+        return []
+    year = year or timezone.localdate().year
+    table = ArchiveSequence._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {table} (prefix, year, last_value) VALUES (%s, %s, %s) "
+            f"ON CONFLICT (prefix, year) DO UPDATE SET last_value = {table}.last_value + %s "
+            "RETURNING last_value",
+            [prefix, year, count, count],
+        )
+        last = cur.fetchone()[0]
+    return [f"{prefix}-{year}-{seq:03d}" for seq in range(last - count + 1, last + 1)]
+
+
 def reindex_companies(company_ids: Iterable[int]) -> None:
     ids = list(company_ids)
     companies = Company.objects.filter(pk__in=ids).only("id", "name", "name_en")
