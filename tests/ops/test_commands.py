@@ -22,7 +22,11 @@ def _free_port() -> int:
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    }
     env["XINREN_DATA_DIR"] = str(tmp_path / "data")
     env.pop("DATABASE_URL", None)  # the embedded default, as `make run` uses it
     env.update(extra)

@@ -25,8 +25,10 @@ pytestmark = [
 
 
 @pytest.fixture
-def browser():
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs a loop
+def browser(monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the ORM calls made here are
+    # still synchronous. Only for this test, never for the processes other tests start.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
