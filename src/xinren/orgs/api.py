@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Literal
 
 from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Query, Router
@@ -117,6 +118,9 @@ def obtain_token(request, payload: TokenIn):
                 ],
             },
         )
+    # A token is a sign-in: tell listeners (django-axes resets the failure count, Django
+    # records last_login) without starting a browser session.
+    user_logged_in.send(sender=user.__class__, request=request, user=user)
     raw, token = issue_token(user)
     user = User.objects.select_related("org_unit", "role").get(pk=user.pk)
     return {"token": raw, "expires_at": token.expires_at, "user": user}
