@@ -28,8 +28,19 @@ def safe_cell(value) -> str:
 
 
 def header() -> list[str]:
-    return [_("客户名称"), _("统一社会信用代码"), _("主体类型"), _("法定代表人"), _("所在地区"),
-            _("所属行业"), _("企业规模"), _("公司电话"), _("档案编号"), _("归属人"), _("生命周期阶段")]
+    return [
+        _("客户名称"),
+        _("统一社会信用代码"),
+        _("主体类型"),
+        _("法定代表人"),
+        _("所在地区"),
+        _("所属行业"),
+        _("企业规模"),
+        _("公司电话"),
+        _("档案编号"),
+        _("归属人"),
+        _("生命周期阶段"),
+    ]
 
 
 def require_export(user: User) -> None:
@@ -47,15 +58,22 @@ def rows(user: User, companies: QuerySet[Company]) -> Iterator[list[str]]:
 def _rows(user: User, companies: QuerySet[Company]) -> Iterator[list[str]]:
     for company in with_visible_accounts(user, companies).iterator(chunk_size=2000):
         accounts = company.visible_accounts
-        yield [safe_cell(v) for v in (
-            company.name, company.uscc or "", company.get_entity_type_display(), company.legal_rep,
-            region_label(company.region_code) if company.region_code else "",
-            industry_label(company.industry_code) if company.industry_code else "",
-            company.get_size_band_display(), masked(user, company, "phone"),
-            " ".join(a.archive_no for a in accounts),
-            " ".join(str(a.owner) for a in accounts),
-            " ".join(a.get_status_display() for a in accounts),
-        )]
+        yield [
+            safe_cell(v)
+            for v in (
+                company.name,
+                company.uscc or "",
+                company.get_entity_type_display(),
+                company.legal_rep,
+                region_label(company.region_code) if company.region_code else "",
+                industry_label(company.industry_code) if company.industry_code else "",
+                company.get_size_band_display(),
+                masked(user, company, "phone"),
+                " ".join(a.archive_no for a in accounts),
+                " ".join(str(a.owner) for a in accounts),
+                " ".join(a.get_status_display() for a in accounts),
+            )
+        ]
 
 
 def csv_stream(user: User, companies: QuerySet[Company]) -> Iterator[str]:

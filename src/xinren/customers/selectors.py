@@ -89,7 +89,9 @@ _USCC_PREFIX = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{4,18}$")
 _ARCHIVE_PREFIX = re.compile(r"^[A-Z][A-Z0-9]{2}-\d{0,4}(-\d*)?$")
 
 
-def search_companies(user: User, q: str, base: QuerySet[Company] | None = None) -> QuerySet[Company]:
+def search_companies(
+    user: User, q: str, base: QuerySet[Company] | None = None
+) -> QuerySet[Company]:
     """Scoped search: name substring (Chinese), pinyin full and initials, contact name,
     USCC prefix, archive number prefix, contact phone prefix."""
     companies = visible_companies(user) if base is None else base
@@ -107,11 +109,14 @@ def search_companies(user: User, q: str, base: QuerySet[Company] | None = None) 
         conditions |= prefix_q("uscc", code)
     if _ARCHIVE_PREFIX.match(code):
         archived = CustomerAccount.objects.filter(account_scope_q(user_scope(user))).filter(
-            prefix_q("archive_no", code))
+            prefix_q("archive_no", code)
+        )
         conditions |= Q(pk__in=archived.values("company_id"))
     compact_text = re.sub(r"[\s-]", "", pq.text)
     if len(pq.digits) >= 4 and pq.digits == compact_text:
-        conditions |= Q(pk__in=Contact.objects.filter(prefix_q("phone_digits", pq.digits)).values("company_id"))
+        conditions |= Q(
+            pk__in=Contact.objects.filter(prefix_q("phone_digits", pq.digits)).values("company_id")
+        )
     return companies.filter(conditions)
 
 

@@ -31,6 +31,8 @@ from xinren.orgs.selectors import (
     visible_roles,
     visible_users,
 )
+from xinren.web.forms import posted_version, run_service
+from xinren.web.paging import keyset_page
 
 from .forms import (
     ChangePasswordForm,
@@ -39,10 +41,7 @@ from .forms import (
     PasswordForm,
     RoleForm,
     UserForm,
-    posted_version,
-    run_service,
 )
-from .paging import keyset_page
 
 
 def _require_configure(user) -> None:
@@ -67,9 +66,7 @@ def org_tree(request):
     units = visible_org_units(request.user).annotate(
         user_count=Count("users", filter=Q(users__is_active=True))
     )
-    return render(
-        request, "xinren/web/admin/org_tree.html", {"units": tree_order(units), "nav": "org"}
-    )
+    return render(request, "xinren/orgs/org_tree.html", {"units": tree_order(units), "nav": "org"})
 
 
 def tree_order(units) -> list[OrgUnit]:
@@ -125,7 +122,7 @@ def org_unit_form(request, pk: int | None = None):
         "history": _history(request.user, UNIT_ENTITY, unit.pk) if unit else [],
         "nav": "org",
     }
-    return render(request, "xinren/web/admin/org_unit_form.html", context)
+    return render(request, "xinren/orgs/org_unit_form.html", context)
 
 
 @login_required
@@ -171,7 +168,7 @@ def user_list(request):
         "query": query.urlencode(),
         "nav": "users",
     }
-    return render(request, "xinren/web/admin/users.html", context)
+    return render(request, "xinren/orgs/users.html", context)
 
 
 def _user_or_404(actor, pk: int) -> User:
@@ -218,7 +215,7 @@ def user_form(request, pk: int | None = None):
         "history": _history(request.user, USER_ENTITY, target.pk) if target else [],
         "nav": "users",
     }
-    return render(request, "xinren/web/admin/user_form.html", context)
+    return render(request, "xinren/orgs/user_form.html", context)
 
 
 @login_required
@@ -260,7 +257,7 @@ def role_list(request):
         "all_actions": Action.choices,
         "nav": "roles",
     }
-    return render(request, "xinren/web/admin/roles.html", context)
+    return render(request, "xinren/orgs/roles.html", context)
 
 
 @login_required
@@ -297,7 +294,7 @@ def role_form(request, pk: int | None = None):
         "history": _history(request.user, ROLE_ENTITY, role.pk) if role else [],
         "nav": "roles",
     }
-    return render(request, "xinren/web/admin/role_form.html", context)
+    return render(request, "xinren/orgs/role_form.html", context)
 
 
 @login_required
@@ -348,4 +345,4 @@ def my_account(request):
         messages.success(request, _("密码已修改。"))
         return redirect("web:my-account")
     context = {"profile": profile, "password": password, "version": me.version}
-    return render(request, "xinren/web/my_account.html", context)
+    return render(request, "xinren/orgs/my_account.html", context)

@@ -6,13 +6,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from xinren.customers import services
+from xinren.customers.exports import csv_stream
+from xinren.customers.filters import CompanyFilters, filter_companies
 from xinren.customers.models import Company, Contact, CustomerAccount, Document
 from xinren.customers.presenters import masked, sees_sensitive
 from xinren.customers.selectors import (
@@ -22,19 +25,21 @@ from xinren.customers.selectors import (
     visible_accounts,
     visible_companies,
     visible_documents,
+    with_visible_accounts,
 )
 from xinren.orgs.access import has_action, user_scope
 from xinren.orgs.models import Action, User
 from xinren.standards.codes import industry_label, region_label
+from xinren.web.forms import posted_version, run_service
+from xinren.web.paging import keyset_page
 
 from .forms import (
     AccountForm,
     CompanyForm,
     ContactForm,
+    CustomerFilterForm,
     DocumentForm,
     NewCustomerForm,
-    posted_version,
-    run_service,
 )
 
 
@@ -66,6 +71,46 @@ def assignable_owners(actor: User):
     if spec.unit_ids is not None:
         return users.filter(org_unit_id__in=spec.unit_ids)
     return users.filter(pk=actor.pk)
+
+
+# --- list and export -----------------------------------------------------------------------
+PAGE_SIZE = 20
+
+
+def _filters(request) -> tuple[CustomerFilterForm, CompanyFilters]:
+    form = CustomerFilterForm(request.GET or None)
+    data = dict(request.GET.items())
+    if data.get("mine"):
+        data["owner_id"] = request.user.pk
+    return form, CompanyFilters.from_mapping(data)
+
+
+@login_required
+def customer_list(request):
+    form, filters = _filters(request)
+    companies = filter_companies(request.user, filters).order_by("-id")
+    page = keyset_page(
+        request, companies, PAGE_SIZE, prepare=lambda qs: with_visible_accounts(request.user, qs)
+    )
+    query = request.GET.copy()
+    for key in ("after", "before"):
+        query.pop(key, None)
+    context = {"form": form, "page": page, "query": query.urlencode()}
+    template = "xinren/customers/customer_list.html"
+    if request.htmx and request.htmx.target == "customer-results":
+        template = "xinren/customers/_customer_results.html"
+    return render(request, template, context)
+
+
+@login_required
+def customer_export(request):
+    _, filters = _filters(request)
+    companies = filter_companies(request.user, filters).order_by("-id")
+    stream = csv_stream(request.user, companies)  # PermissionDenied (403) without the right
+    response = StreamingHttpResponse(stream, content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="xinren-customers-{stamp}.csv"'
+    return response
 
 
 # --- 360 page -------------------------------------------------------------------------------
@@ -102,7 +147,7 @@ def customer_detail(request, pk: int):
         and own_unit is not None
         and not company.accounts.filter(business_unit_id=own_unit).exists(),
     }
-    return render(request, "xinren/web/customer_detail.html", context)
+    return render(request, "xinren/customers/customer_detail.html", context)
 
 
 # --- create and edit ------------------------------------------------------------------------
@@ -134,7 +179,7 @@ def customer_create(request):
             % {"name": account.company.name, "no": account.archive_no},
         )
         return redirect("web:customer-detail", pk=account.company_id)
-    return _form_page(request, "xinren/web/company_form.html", form, creating=True)
+    return _form_page(request, "xinren/customers/company_form.html", form, creating=True)
 
 
 @login_required
@@ -155,7 +200,7 @@ def customer_edit(request, pk: int):
         messages.success(request, _("已保存。"))
         return redirect("web:customer-detail", pk=company.pk)
     return _form_page(
-        request, "xinren/web/company_form.html", form, company=company, version=version
+        request, "xinren/customers/company_form.html", form, company=company, version=version
     )
 
 
@@ -224,7 +269,9 @@ def account_open(request, pk: int):
     if request.method == "POST" and form.is_valid() and run_service(form, save):
         messages.success(request, _("已为本公司开户。"))
         return redirect("web:customer-detail", pk=company.pk)
-    return _form_page(request, "xinren/web/account_form.html", form, company=company, creating=True)
+    return _form_page(
+        request, "xinren/customers/account_form.html", form, company=company, creating=True
+    )
 
 
 @login_required
@@ -249,7 +296,7 @@ def account_edit(request, pk: int):
         return redirect("web:customer-detail", pk=account.company_id)
     return _form_page(
         request,
-        "xinren/web/account_form.html",
+        "xinren/customers/account_form.html",
         form,
         account=account,
         company=account.company,
@@ -302,7 +349,7 @@ def contact_form(request, company_pk: int | None = None, pk: int | None = None):
         return redirect(reverse("web:customer-detail", args=[company.pk]) + "#contacts")
     return _form_page(
         request,
-        "xinren/web/contact_form.html",
+        "xinren/customers/contact_form.html",
         form,
         company=company,
         contact=contact,
@@ -388,4 +435,6 @@ def customer_history_rows(request, pk: int):
     if before.isdigit():
         rows = rows.filter(pk__lt=int(before))
     rows = list(rows[:100])
-    return render(request, "xinren/web/_history_rows.html", {"history": rows, "company": company})
+    return render(
+        request, "xinren/customers/_history_rows.html", {"history": rows, "company": company}
+    )
