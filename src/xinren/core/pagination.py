@@ -36,7 +36,7 @@ def decode_cursor(cursor: str) -> int:
         raw = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode("ascii"))
         kind, value = raw.decode("ascii").split(":", 1)
         last_id = int(value)
-        if kind != "id" or not 0 < last_id <= _MAX_ID:
+        if kind != "id" or not 0 < last_id <= _MAX_ID or encode_cursor(last_id) != cursor:
             raise ValueError(cursor)
     except ValueError:  # binascii.Error and Unicode errors are ValueErrors too
         raise field_error(
