@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from pypinyin import Style, lazy_pinyin
 
 from xinren.audit.models import ChangeLog
-from xinren.audit.services import diff, snapshot
+from xinren.audit.services import _plain
 from xinren.customers import search
 from xinren.customers.models import (
     Company,
@@ -39,6 +39,7 @@ from xinren.standards import codes
 from xinren.standards.uscc import generate_uscc
 
 from . import names as N
+from .bulk import Table, reserve_ids
 from .org import DemoWorld
 
 DEFAULT_SEED = 2026
@@ -46,16 +47,23 @@ BATCH_SIZE = 5000
 _USCC_SPACE = 31**8  # organisation-code bodies (8 characters of the USCC alphabet)
 
 STATUS_WEIGHTS = [
-    (Lifecycle.LEAD, 24),
-    (Lifecycle.NEEDS, 15),
-    (Lifecycle.PROPOSAL, 12),
-    (Lifecycle.DEAL, 10),
-    (Lifecycle.FULFILMENT, 9),
-    (Lifecycle.AFTER_SALES, 8),
-    (Lifecycle.MAINTENANCE, 14),
-    (Lifecycle.LOST, 8),
+    (Lifecycle.LEAD.value, 24),
+    (Lifecycle.NEEDS.value, 15),
+    (Lifecycle.PROPOSAL.value, 12),
+    (Lifecycle.DEAL.value, 10),
+    (Lifecycle.FULFILMENT.value, 9),
+    (Lifecycle.AFTER_SALES.value, 8),
+    (Lifecycle.MAINTENANCE.value, 14),
+    (Lifecycle.LOST.value, 8),
 ]
-SIZE_WEIGHTS = [(SizeBand.SMALL, 70), (SizeBand.MEDIUM, 15), (SizeBand.LARGE, 15)]
+SIZE_WEIGHTS = [(SizeBand.SMALL.value, 70), (SizeBand.MEDIUM.value, 15), (SizeBand.LARGE.value, 15)]
+CAPITAL_WAN = {  # registered capital in units of 10,000 yuan, by size band
+    SizeBand.SMALL.value: [50, 100, 200, 300, 500, 1000],
+    SizeBand.MEDIUM.value: [1000, 2000, 3000, 5000],
+    SizeBand.LARGE.value: [5000, 10000, 20000, 50000, 100000],
+}
+_EPOCH = dt.date(1992, 1, 1)
+_CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -189,6 +197,8 @@ class Generator:
         self.year = self.today.year
         self.bu_ids = [b for b, _ in world.business_units]
         self.bu_weights = [w for _, w in world.business_units]
+        self.tables = _Tables()
+        self.changes_field = ChangeLog._meta.get_field("changes")
         self.roles = [r[:3] for r in N.CONTACT_ROLES]
         self.role_weights = [r[3] for r in N.CONTACT_ROLES]
 
@@ -210,17 +220,11 @@ class Generator:
         uscc = generate_uscc(_Digits(body), region=place.code)
         return name, name_en, place, word, syllables, uscc
 
-    def company(self, k: int, rng: random.Random) -> tuple[Company, tuple[str, ...]]:
+    def company(self, k: int, rng: random.Random) -> DemoCompany:
         name, name_en, place, word, syllables, uscc = self.identity(k)
         size = _weighted(rng, SIZE_WEIGHTS)
-        capital_wan = {
-            SizeBand.SMALL: rng.choice([50, 100, 200, 300, 500, 1000]),
-            SizeBand.MEDIUM: rng.choice([1000, 2000, 3000, 5000]),
-            SizeBand.LARGE: rng.choice([5000, 10000, 20000, 50000, 100000]),
-        }[size]
-        founded = dt.date(1992, 1, 1) + dt.timedelta(days=rng.randrange(365 * 33))
-        if founded > self.today:
-            founded = self.today
+        capital_wan = rng.choice(CAPITAL_WAN[size])
+        founded = min(self.today, _EPOCH + dt.timedelta(days=rng.randrange(365 * 33)))
         area = N.AREA_CODES.get(place.code[:2], "0755")
         digits = 7 if len(area) == 4 and rng.random() < 0.3 else 8
         number = str(rng.randint(2, 8)) + f"{rng.randrange(10 ** (digits - 1)):0{digits - 1}d}"
@@ -231,29 +235,30 @@ class Generator:
         )
         trade_py = "".join(syllables[len(place.syllables) : len(place.syllables) + 2])
         domain = f"{trade_py}{k % 1000:03d}.com.cn"
-        legal_rep = _person(rng)[0]
-        company = Company(
-            name=name,
-            name_en=name_en if rng.random() < 0.3 else "",
-            uscc=uscc,
-            legal_rep=legal_rep,
-            founded_on=founded,
-            registered_capital=Decimal(capital_wan * 10000).quantize(Decimal("0.01")),
-            registered_address=f"{place.full}{rng.choice(N.ROADS)}{rng.randint(1, 999)}号",
-            region_code=place.code,
-            industry_code=rng.choice(word.divisions),
-            size_band=size,
-            main_business=word.name + N.MAIN_BUSINESS.get(word.section, "相关业务"),
-            phone=phone,
-            email=f"info@{domain}" if rng.random() < 0.6 else "",
-            website=f"https://www.{domain}" if rng.random() < 0.4 else "",
-            pain_points=rng.choice(N.PAIN_POINTS) if rng.random() < 0.3 else "",
-            created_by=self.world.admin,
+        name_en = name_en if rng.random() < 0.3 else ""
+        values = (
+            name,
+            name_en,
+            uscc,
+            _person(rng)[0],  # legal representative
+            founded,
+            Decimal(capital_wan * 10000).quantize(_CENT),
+            f"{place.full}{rng.choice(N.ROADS)}{rng.randint(1, 999)}号",
+            place.code,
+            rng.choice(word.divisions),
+            size,
+            word.name + N.MAIN_BUSINESS.get(word.section, "相关业务"),
+            phone,
+            f"info@{domain}" if rng.random() < 0.6 else "",
+            f"https://www.{domain}" if rng.random() < 0.4 else "",
+            rng.choice(N.PAIN_POINTS) if rng.random() < 0.3 else "",
+            self.world.admin.pk,
         )
-        company.demo_domain = domain  # for the contacts' work e-mail
-        return company, syllables
+        return DemoCompany(values, syllables, domain)
 
-    def accounts(self, company: Company, rng: random.Random) -> list[CustomerAccount]:
+    def accounts(self, company_id: int, rng: random.Random) -> list[list]:
+        """Rows ``[company, business unit, owner, owner unit, type, archive no, status,
+        source, created by]`` (archive number filled in later)."""
         count = 2 if len(self.bu_ids) > 1 and rng.random() < 0.4 else 1
         chosen: list[int] = []
         while len(chosen) < count:
@@ -264,111 +269,200 @@ class Generator:
         for bu in chosen:
             owner = rng.choice(self.world.owners[bu])
             out.append(
-                CustomerAccount(
-                    company_id=company.pk,
-                    business_unit_id=bu,
-                    owner=owner,
-                    owner_unit_id=owner.org_unit_id,
-                    account_type="CHN" if rng.random() < 0.08 else "B2B",
-                    status=_weighted(rng, STATUS_WEIGHTS),
-                    source=rng.choice(N.SOURCES),
-                    created_by=owner,
-                )
+                [
+                    company_id,
+                    bu,
+                    owner.pk,
+                    owner.org_unit_id,
+                    "CHN" if rng.random() < 0.08 else "B2B",
+                    "",
+                    _weighted(rng, STATUS_WEIGHTS),
+                    rng.choice(N.SOURCES),
+                    owner.pk,
+                ]
             )
         return out
 
-    def contacts(self, company: Company, rng: random.Random) -> list[Contact]:
+    def contacts(self, company_id: int, company: DemoCompany, rng: random.Random) -> list[tuple]:
         out = []
-        domain = getattr(company, "demo_domain", "") or "example.cn"
         for i in range(rng.choice((1, 1, 2, 2, 3))):
             name, py = _person(rng)
             title, department, role = rng.choices(self.roles, weights=self.role_weights)[0]
-            phone = _mobile(rng) if rng.random() < 0.8 else company.phone
+            phone = _mobile(rng) if rng.random() < 0.8 else company.values[COMPANY_PHONE]
+            email = f"{''.join(py[1:])}.{py[0]}@{company.domain}" if rng.random() < 0.7 else ""
             out.append(
-                Contact(
-                    company_id=company.pk,
-                    name=name,
-                    title=title,
-                    department=department,
-                    work_phone=phone,
-                    phone_digits="".join(ch for ch in phone if ch.isdigit()),
-                    work_email=f"{''.join(py[1:])}.{py[0]}@{domain}" if rng.random() < 0.7 else "",
-                    decision_role=role,
-                    is_primary=i == 0,
-                    created_by=self.world.admin,
+                (
+                    company_id,
+                    name,
+                    title,
+                    department,
+                    phone,
+                    phone.replace("-", ""),
+                    email,
+                    role,
+                    i == 0,
+                    self.world.admin.pk,
                 )
             )
         return out
 
     # --- one batch ------------------------------------------------------------------------
     def write_batch(
-        self, start: int, count: int, skip: Callable[[list[Company]], set] | None = None
+        self, start: int, count: int, skip: Callable[[list[DemoCompany]], set] | None = None
     ) -> int:
         """Create companies number ``start … start+count-1`` with everything hanging off them,
         in one transaction. Returns how many companies were written."""
         rng = random.Random(f"{self.seed}:{start}")
         made = [self.company(k, rng) for k in range(start, start + count)]
         if skip is not None:
-            taken = skip([c for c, _ in made])
-            made = [(c, s) for c, s in made if c.uscc not in taken and c.name not in taken]
+            taken = skip(made)
+            made = [c for c in made if c.values[2] not in taken and c.values[0] not in taken]
         if not made:
             return 0
-        companies = [c for c, _ in made]
+        t = self.tables
         admin = self.world.admin
         with transaction.atomic():
-            Company.objects.bulk_create(companies, batch_size=1000)
-            accounts = [a for c in companies for a in self.accounts(c, rng)]
-            by_type: dict[str, list[CustomerAccount]] = {}
+            ids = reserve_ids(Company, len(made))
+            t.company.insert([(pk, *c.values) for pk, c in zip(ids, made, strict=True)])
+            accounts = [a for pk, c in zip(ids, made, strict=True) for a in self.accounts(pk, rng)]
+            account_ids = reserve_ids(CustomerAccount, len(accounts))
+            by_type: dict[str, list[list]] = {}
             for a in accounts:
-                by_type.setdefault(a.account_type, []).append(a)
+                by_type.setdefault(a[4], []).append(a)
             for prefix, group in by_type.items():
-                for a, no in zip(
-                    group, allocate_archive_block(prefix, self.year, len(group)), strict=True
-                ):
-                    a.archive_no = no
-            CustomerAccount.objects.bulk_create(accounts, batch_size=1000)
+                numbers = allocate_archive_block(prefix, self.year, len(group))
+                for a, no in zip(group, numbers, strict=True):
+                    a[5] = no
+            t.account.insert([(pk, *a) for pk, a in zip(account_ids, accounts, strict=True)])
             assignments = []
-            for a in accounts:
-                agents = self.world.agents.get(a.business_unit_id)
+            for pk, a in zip(account_ids, accounts, strict=True):
+                agents = self.world.agents.get(a[1])
                 if agents and rng.random() < 0.35:
-                    assignments.append(ServiceAssignment(account_id=a.pk, user=rng.choice(agents)))
-                    colleagues = [
-                        u for u in self.world.owners[a.business_unit_id] if u.pk != a.owner_id
-                    ]
+                    assignments.append((pk, rng.choice(agents).pk))
+                    colleagues = [u.pk for u in self.world.owners[a[1]] if u.pk != a[2]]
                     if colleagues and rng.random() < 0.25:
-                        assignments.append(
-                            ServiceAssignment(account_id=a.pk, user=rng.choice(colleagues))
-                        )
-            ServiceAssignment.objects.bulk_create(assignments, batch_size=1000)
-            contacts = [p for c in companies for p in self.contacts(c, rng)]
-            Contact.objects.bulk_create(contacts, batch_size=1000)
+                        assignments.append((pk, rng.choice(colleagues)))
+            t.assignment.insert(assignments)
+            contacts = [
+                p for pk, c in zip(ids, made, strict=True) for p in self.contacts(pk, c, rng)
+            ]
+            t.contact.insert(contacts)
             actor_name = admin.full_name or admin.get_username()
-            ChangeLog.objects.bulk_create(
+            t.history.insert(
                 [
-                    ChangeLog(
-                        actor=admin,
-                        actor_name=actor_name,
-                        action=ChangeLog.Action.CREATE,
-                        entity="customers.company",
-                        object_id=c.pk,
-                        object_repr=c.name[:255],
-                        company_id=c.pk,
-                        changes=diff({}, snapshot(c)),
+                    (
+                        admin.pk,
+                        actor_name,
+                        "create",
+                        "customers.company",
+                        pk,
+                        c.values[0][:255],
+                        pk,
+                        self._changes(pk, c),
                     )
-                    for c in companies
-                ],
-                batch_size=1000,
+                    for pk, c in zip(ids, made, strict=True)
+                ]
             )
             people: dict[int, list[str]] = {}
             for p in contacts:
-                people.setdefault(p.company_id, []).append(p.name)
+                people.setdefault(p[0], []).append(p[1])
             search.write_docs(
                 [
-                    search.build_doc(c.pk, c.name, c.name_en, people.get(c.pk, ()), syllables=s)
-                    for c, s in made
+                    search.build_doc(
+                        pk, c.values[0], c.values[1], people.get(pk, ()), syllables=c.syllables
+                    )
+                    for pk, c in zip(ids, made, strict=True)
                 ]
             )
-        return len(companies)
+        return len(made)
+
+    def _changes(self, pk: int, company: DemoCompany):
+        """The creation entry, exactly as ``record_change(after=snapshot(company))`` writes it:
+        every audited field that is not NULL, before ``None``."""
+        after = dict(zip(COMPANY_COLUMNS, company.values, strict=True))
+        after.update(_COMPANY_DEFAULTS, id=pk)
+        changes = {
+            key: {"before": None, "after": _plain(value)}
+            for key, value in sorted(after.items())
+            if value is not None
+        }
+        return self.changes_field.get_db_prep_save(changes, connection)
+
+
+@dataclass(frozen=True)
+class DemoCompany:
+    values: tuple  # in COMPANY_COLUMNS order
+    syllables: tuple[str, ...]
+    domain: str
+
+
+COMPANY_COLUMNS = [
+    "name",
+    "name_en",
+    "uscc",
+    "legal_rep",
+    "founded_on",
+    "registered_capital",
+    "registered_address",
+    "region_code",
+    "industry_code",
+    "size_band",
+    "main_business",
+    "phone",
+    "email",
+    "website",
+    "pain_points",
+    "created_by_id",
+]
+COMPANY_PHONE = COMPANY_COLUMNS.index("phone")
+# Audited fields the demo leaves at their model default.
+_COMPANY_DEFAULTS = {
+    "entity_type": "enterprise",
+    "legal_rep_id_number": "",
+    "capital_currency": "CNY",
+}
+ACCOUNT_COLUMNS = [
+    "company_id",
+    "business_unit_id",
+    "owner_id",
+    "owner_unit_id",
+    "account_type",
+    "archive_no",
+    "status",
+    "source",
+    "created_by_id",
+]
+CONTACT_COLUMNS = [
+    "company_id",
+    "name",
+    "title",
+    "department",
+    "work_phone",
+    "phone_digits",
+    "work_email",
+    "decision_role",
+    "is_primary",
+    "created_by_id",
+]
+HISTORY_COLUMNS = [
+    "actor_id",
+    "actor_name",
+    "action",
+    "entity",
+    "object_id",
+    "object_repr",
+    "company_id",
+    "changes",
+]
+
+
+class _Tables:
+    def __init__(self) -> None:
+        self.company = Table(Company, COMPANY_COLUMNS, with_id=True)
+        self.account = Table(CustomerAccount, ACCOUNT_COLUMNS, with_id=True)
+        self.assignment = Table(ServiceAssignment, ["account_id", "user_id"])
+        self.contact = Table(Contact, CONTACT_COLUMNS)
+        self.history = Table(ChangeLog, HISTORY_COLUMNS)
 
 
 def generate(
@@ -399,9 +493,9 @@ def generate(
     return written
 
 
-def _taken(companies: list[Company]) -> set[str]:
-    usccs = [c.uscc for c in companies]
-    names = [c.name for c in companies]
+def _taken(companies: list[DemoCompany]) -> set[str]:
+    usccs = [c.values[2] for c in companies]
+    names = [c.values[0] for c in companies]
     taken = set(Company.objects.filter(uscc__in=usccs).values_list("uscc", flat=True))
     taken |= set(Company.objects.filter(name__in=names).values_list("name", flat=True))
     return taken
