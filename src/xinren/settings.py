@@ -73,6 +73,12 @@ INSTALLED_APPS = [
     "xinren.orgs",
     "xinren.standards",
     "xinren.customers",
+    "xinren.timeline",
+    "xinren.activities",
+    "xinren.sales",
+    "xinren.cadence",
+    "xinren.notifications",
+    "xinren.jobs",
     "xinren.web",
     "xinren.demo",
 ]
