@@ -78,7 +78,7 @@ def record_change(
         actor_name = getattr(actor, "full_name", "") or actor.get_username()
     else:
         actor = None
-    return ChangeLog.objects.create(
+    entry = ChangeLog.objects.create(
         actor=actor,
         actor_name=actor_name or "system",
         action=action,
@@ -89,4 +89,28 @@ def record_change(
         account_id=account_id,
         org_unit_id=org_unit_id,
         changes=changes,
+    )
+    if company_id is not None and entry.entity in TIMELINE_ENTITIES:
+        _to_timeline(entry, instance)
+    return entry
+
+
+# Changes of these records appear on the customer timeline as "change" events; interactions,
+# contracts, orders, payments and documents have timeline events of their own.
+TIMELINE_ENTITIES = {"customers.company", "customers.customeraccount", "customers.contact"}
+
+
+def _to_timeline(entry: ChangeLog, instance: models.Model) -> None:
+    from xinren.timeline.models import EventKind
+    from xinren.timeline.services import record_event
+
+    record_event(
+        company_id=entry.company_id,
+        account_id=entry.account_id,
+        kind=EventKind.CHANGE,
+        occurred_at=entry.at,
+        instance=entry,
+        title=f"{entry.get_action_display()} {instance._meta.verbose_name}：{entry.object_repr}",
+        detail={"action": entry.action, "entity": entry.entity, "fields": sorted(entry.changes)},
+        actor=entry.actor,
     )

@@ -22,6 +22,8 @@ from xinren.orgs.models import Action, OrgUnit, User
 from xinren.standards.idcard import validate_id_number
 from xinren.standards.phone import normalize_phone, phone_digits
 from xinren.standards.uscc import normalize_uscc, validate_uscc
+from xinren.timeline.models import EventKind
+from xinren.timeline.services import delete_customer_events, delete_events, record_event
 
 from . import search
 from .models import (
@@ -348,6 +350,7 @@ def delete_company(*, actor: User, company: Company) -> None:
     company.delete()
     company.pk = pk
     record_change(actor=actor, action="delete", instance=company, before=before, company_id=pk)
+    delete_customer_events(company_id=pk)
     transaction.on_commit(lambda: _remove_files(files))
 
 
@@ -419,6 +422,7 @@ def set_service_team(*, actor: User, account: CustomerAccount, members: list[Use
 def delete_account(*, actor: User, account: CustomerAccount) -> None:
     _require_account(actor, account, Action.DELETE)
     before, pk = snapshot(account), account.pk
+    delete_customer_events(account_id=pk)
     account.delete()
     account.pk = pk
     record_change(
@@ -611,6 +615,16 @@ def upload_document(
         company_id=company.pk,
         account_id=account.pk if account else None,
     )
+    record_event(
+        company_id=company.pk,
+        account_id=account.pk if account else None,
+        kind=EventKind.DOCUMENT,
+        occurred_at=doc.created_at,
+        instance=doc,
+        title=f"{doc.get_doc_type_display()}：{doc.title or doc.original_name}",
+        detail={"doc_type": doc.doc_type, "size": doc.size},
+        actor=actor,
+    )
     return doc
 
 
@@ -620,6 +634,7 @@ def delete_document(*, actor: User, document: Document) -> None:
     if document.account_id:
         _require_account(actor, document.account, Action.DELETE)
     before, pk, name = snapshot(document), document.pk, document.file.name
+    delete_events(Document._meta.label_lower, [pk])
     document.delete()
     document.pk = pk
     record_change(
