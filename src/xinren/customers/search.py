@@ -207,3 +207,41 @@ def match_sql(pq: ParsedQuery) -> tuple[str, list] | None:
     if pq.latin:
         phrase = f"({phrase}) | {_pg_lexeme(pq.latin)}:*C"
     return f"SELECT company_id FROM {PG_TABLE} WHERE doc @@ %s::tsquery", [phrase]
+
+
+# Matches above this many are not fetched as a list: the term is common, so scanning companies
+# newest first and checking each one against the index finds a page long before the end.
+CANDIDATE_CAP = 2000
+
+
+def match_ids(pq: ParsedQuery, cap: int | None = None) -> list[int] | None:
+    """Ids of all companies whose name, contacts or pinyin match — or ``None`` when there are
+    more than ``cap`` of them (or nothing to match). Both engines stop reading after ``cap``
+    matches (SQLite FTS5 walks its doclists newest first; PostgreSQL stops the scan)."""
+    matched = match_sql(pq)
+    if matched is None:
+        return None
+    cap = CANDIDATE_CAP if cap is None else cap
+    sql, params = matched
+    order = " ORDER BY rowid DESC" if connection.vendor == "sqlite" else ""
+    with connection.cursor() as cur:
+        cur.execute(f"{sql}{order} LIMIT %s", [*params, cap + 1])
+        ids = [r[0] for r in cur.fetchall()]
+    return None if len(ids) > cap else ids
+
+
+def row_match_sql(pq: ParsedQuery, pk_sql: str) -> tuple[str, list] | None:
+    """A per-row test "this company matches", for the column expression ``pk_sql``: one index
+    probe per company, never a full evaluation of the term."""
+    matched = match_sql(pq)
+    if matched is None:
+        return None
+    _, params = matched
+    if connection.vendor == "sqlite":
+        return (
+            f"EXISTS (SELECT 1 FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s"
+            f" AND rowid = {pk_sql})",
+            params,
+        )
+    # A scalar subquery: the planner cannot turn it into a join over every match.
+    return f"((SELECT doc FROM {PG_TABLE} WHERE company_id = {pk_sql}) @@ %s::tsquery)", params

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import re
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Prefetch, Q, QuerySet
 
 from xinren.audit.models import ChangeLog
 from xinren.orgs.access import ScopeSpec, has_action, user_scope
@@ -89,34 +88,71 @@ _USCC_PREFIX = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{4,18}$")
 _ARCHIVE_PREFIX = re.compile(r"^[A-Z][A-Z0-9]{2}-\d{0,4}(-\d*)?$")
 
 
-def search_companies(
-    user: User, q: str, base: QuerySet[Company] | None = None
-) -> QuerySet[Company]:
+class _RowMatches(Func):
+    """``search.row_match_sql`` as a filter expression, correlated through ``pk`` (so the
+    right table alias is used wherever the queryset ends up)."""
+
+    output_field = BooleanField()
+
+    def __init__(self, pq: search.ParsedQuery):
+        super().__init__(F("pk"))
+        self.pq = pq
+
+    def as_sql(self, compiler, connection, **extra):
+        pk_sql, pk_params = compiler.compile(self.source_expressions[0])
+        sql, params = search.row_match_sql(self.pq, pk_sql)
+        return sql, [*params, *pk_params]
+
+
+def _ids_or(query: QuerySet) -> list[int] | None:
+    cap = search.CANDIDATE_CAP
+    ids = list(query.values_list("pk" if query.model is Company else "company_id", flat=True)
+               .order_by()[: cap + 1])
+    return None if len(ids) > cap else ids
+
+
+def search_companies(user: User, q: str, base: QuerySet[Company] | None = None) -> QuerySet[Company]:
     """Scoped search: name substring (Chinese), pinyin full and initials, contact name,
-    USCC prefix, archive number prefix, contact phone prefix."""
+    USCC prefix, archive number prefix, contact phone prefix.
+
+    Each kind of match is first fetched as a short list of company ids (at most
+    ``search.CANDIDATE_CAP``, read from its index). A kind with more matches than that is
+    common, and is left as a per-row test instead: the newest companies then fill a page
+    after a few probes. Either way the filter means the same; only the plan differs, and no
+    query ever evaluates a common term in full or scans every company for a rare one."""
     companies = visible_companies(user) if base is None else base
     pq = search.parse(q)
     if not pq.text:
         return companies
+    ids: set[int] = set()
     conditions = Q(pk__in=[])
-    matched = search.match_sql(pq)
-    if matched:
-        sql, params = matched
-        conditions |= Q(pk__in=RawSQL(sql, params))
+    if pq.words:
+        matched = search.match_ids(pq)
+        if matched is None:
+            conditions |= Q(_RowMatches(pq))
+        else:
+            ids.update(matched)
+    parts: list[tuple[QuerySet, Q]] = []
     code = pq.code.replace(" ", "")
     # A USCC prefix has a digit in it (pure letters are pinyin) and only USCC characters.
     if _USCC_PREFIX.match(code) and any(c.isdigit() for c in code[:4]):
-        conditions |= prefix_q("uscc", code)
+        parts.append((Company.objects.filter(prefix_q("uscc", code)), prefix_q("uscc", code)))
     if _ARCHIVE_PREFIX.match(code):
         archived = CustomerAccount.objects.filter(account_scope_q(user_scope(user))).filter(
-            prefix_q("archive_no", code)
-        )
-        conditions |= Q(pk__in=archived.values("company_id"))
+            prefix_q("archive_no", code))
+        parts.append((archived, Q(pk__in=archived.values("company_id"))))
     compact_text = re.sub(r"[\s-]", "", pq.text)
     if len(pq.digits) >= 4 and pq.digits == compact_text:
-        conditions |= Q(
-            pk__in=Contact.objects.filter(prefix_q("phone_digits", pq.digits)).values("company_id")
-        )
+        phoned = Contact.objects.filter(prefix_q("phone_digits", pq.digits))
+        parts.append((phoned, Q(pk__in=phoned.values("company_id"))))
+    for query, fallback in parts:
+        found = _ids_or(query)
+        if found is None:
+            conditions |= fallback
+        else:
+            ids.update(found)
+    if ids:
+        conditions |= Q(pk__in=sorted(ids))
     return companies.filter(conditions)
 
 
