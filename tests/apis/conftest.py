@@ -50,6 +50,12 @@ class ApiClient:
         return self.client.post(BASE + path, data=fields, headers=self._headers())
 
 
+@pytest.fixture(autouse=True)
+def _files_in_tmp(settings, tmp_path):
+    """Uploaded documents go to a per-test folder, never into the data dir."""
+    settings.MEDIA_ROOT = tmp_path / "files"
+
+
 @pytest.fixture
 def api_as():
     """``api_as(user)``: a client signed in with a fresh token of that user."""
