@@ -32,9 +32,21 @@ def queries(rng: random.Random) -> dict[str, list[str]]:
         c = Company.objects.filter(pk__gte=rng.randint(1, high)).order_by("id").first()
         if c:
             picks.append(c)
-    out: dict[str, list[str]] = {k: [] for k in (
-        "zh_1", "zh_2", "zh_3", "zh_4", "pinyin_initials", "pinyin_full", "uscc_prefix",
-        "archive_no", "phone_prefix", "contact_name")}
+    out: dict[str, list[str]] = {
+        k: []
+        for k in (
+            "zh_1",
+            "zh_2",
+            "zh_3",
+            "zh_4",
+            "pinyin_initials",
+            "pinyin_full",
+            "uscc_prefix",
+            "archive_no",
+            "phone_prefix",
+            "contact_name",
+        )
+    }
     for c in picks:
         name = c.name
         for n in (1, 2, 3, 4):
@@ -100,17 +112,23 @@ def child(rows: int, reuse: bool) -> dict:
                     common_b += b
         all_search += times
         result["kinds"][kind] = {"n": len(items), "p50": C.median(times), "p95": C.pct(times, 95)}
-        C.log(f"{kind:16} n={len(items):3}  p50 {C.median(times):8.2f} ms  p95 "
-              f"{C.pct(times, 95):8.2f} ms")
+        C.log(
+            f"{kind:16} n={len(items):3}  p50 {C.median(times):8.2f} ms  p95 "
+            f"{C.pct(times, 95):8.2f} ms"
+        )
     result["all"] = {"p50": C.median(all_search), "p95": C.pct(all_search, 95)}
     for label, s, b in (("rare", rare_s, rare_b), ("common", common_s, common_b)):
         if s:
             result[label] = {
-                "n": len(s), "search_p50": C.median(s), "scan_p50": C.median(b),
+                "n": len(s),
+                "search_p50": C.median(s),
+                "scan_p50": C.median(b),
                 "ratio": C.median(b) / C.median(s),
             }
-            C.log(f"{label} Chinese terms (n={len(s)}): search p50 {C.median(s):.2f} ms, "
-                  f"LIKE scan p50 {C.median(b):.2f} ms, scan/search {C.median(b) / C.median(s):.1f}x")
+            C.log(
+                f"{label} Chinese terms (n={len(s)}): search p50 {C.median(s):.2f} ms, "
+                f"LIKE scan p50 {C.median(b):.2f} ms, scan/search {C.median(b) / C.median(s):.1f}x"
+            )
     C.log(f"all queries: p50 {result['all']['p50']:.2f} ms, p95 {result['all']['p95']:.2f} ms")
     return result
 
