@@ -104,3 +104,47 @@ def test_ensure_tier_records_fills_the_gaps(org, rep):
     assert services.ensure_tier_records(batch=2) == 3
     assert AccountTier.objects.filter(account__in=accounts, tier="C").count() == 3
     assert services.ensure_tier_records() == 0
+
+
+def test_tier_page_and_badge(org, rep):
+    from django.test import Client
+
+    account = factories.make_customer(rep)
+    client = Client()
+    client.force_login(rep)
+    detail = client.get(f"/customers/{account.company_id}/").content.decode()
+    assert 'data-testid="cadence"' in detail and "每 90 天拜访" in detail
+    bad = client.post(f"/accounts/{account.pk}/tier/", {"tier": "S", "reason": ""})
+    assert 'data-field="reason"' in bad.content.decode()
+    ok = client.post(f"/accounts/{account.pk}/tier/", {"tier": "S", "reason": "核心客户"})
+    assert ok.status_code == 302
+    page = client.get(f"/accounts/{account.pk}/tier/").content.decode()
+    assert "核心客户" in page and "C → S" in page
+    outsider = Client()
+    outsider.force_login(factories.make_user(org.b_sales, "sales_rep", username="o"))
+    assert outsider.get(f"/accounts/{account.pk}/tier/").status_code == 404
+
+
+def test_policy_page(org, rep):
+    from django.test import Client
+
+    admin = factories.make_user(org.sub_a, "subsidiary_admin", username="aadmin")
+    client = Client()
+    client.force_login(admin)
+    page = client.get("/admin/cadence/").content.decode()
+    assert org.sub_a.name in page and org.sub_b.name not in page
+    prefix = f"u{org.sub_a.pk}-"
+    data = {
+        "unit": org.sub_a.pk,
+        prefix + "S": 14,
+        prefix + "A": 30,
+        prefix + "B": 90,
+        prefix + "C": 120,
+    }
+    assert client.post("/admin/cadence/", data).status_code == 302
+    assert selectors.visit_policies(org.sub_a.pk) == {"S": 14, "A": 30, "B": 90, "C": 120}
+    bad = client.post("/admin/cadence/", {**data, prefix + "S": 0})
+    assert bad.status_code == 200 and selectors.visit_policies(org.sub_a.pk)["S"] == 14
+    rep_client = Client()
+    rep_client.force_login(rep)
+    assert rep_client.get("/admin/cadence/").status_code == 403

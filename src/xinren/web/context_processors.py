@@ -24,6 +24,7 @@ _SECTIONS = [
     ("/admin/org/", "org"),
     ("/admin/users/", "users"),
     ("/admin/roles/", "roles"),
+    ("/admin/cadence/", "cadence"),
     ("/customers/", "customers"),
     ("/accounts/", "customers"),
     ("/contacts/", "customers"),

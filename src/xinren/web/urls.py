@@ -1,5 +1,6 @@
 from django.urls import path
 
+from xinren.cadence import views as cadence_views
 from xinren.customers import views as customer_views
 from xinren.orgs import views as org_views
 
@@ -46,6 +47,8 @@ urlpatterns = [
         name="document-download",
     ),
     path("documents/<int:pk>/delete/", customer_views.document_delete, name="document-delete"),
+    path("accounts/<int:pk>/tier/", cadence_views.account_tier, name="account-tier"),
+    path("admin/cadence/", cadence_views.visit_policies, name="visit-policies"),
     # administration
     path("admin/org/", org_views.org_tree, name="org-tree"),
     path("admin/org/new/", org_views.org_unit_form, name="org-unit-create"),
