@@ -64,7 +64,13 @@ def on_validation_error(request, exc: ValidationError):
 def on_schema_error(request, exc: NinjaValidationError):
     items = []
     for err in exc.errors:
-        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload")]
+        # ("body", "payload", "uscc") → "uscc"; ("form", "doc_type") → "doc_type";
+        # ("file", "file") → "file"; ("query", "limit") → "limit".
+        loc = [str(p) for p in err.get("loc", [])]
+        if loc and loc[0] in ("body", "query", "path", "form", "file", "header", "cookie"):
+            where = loc.pop(0)
+            if where == "body" and len(loc) > 1:
+                loc.pop(0)  # the name of the view's body parameter
         items.append(
             {
                 "field": ".".join(loc),

@@ -4,8 +4,6 @@ in :mod:`xinren.customers.services` and :mod:`.selectors`."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
@@ -39,9 +37,9 @@ from .schemas import (
     ContactOut,
     ContactPage,
     ContactPatch,
-    DocTypeName,
     DocumentOut,
     DocumentPage,
+    DocumentUploadIn,
     ServiceTeamIn,
     StatusName,
 )
@@ -365,22 +363,15 @@ def list_documents(request, company_id: Id, cursor: Cursor = None, limit: int = 
 
 @router.post("/companies/{company_id}/documents", response={201: DocumentOut, **ERRORS})
 def upload_document(
-    request,
-    company_id: Id,
-    file: File[UploadedFile],
-    doc_type: Form[DocTypeName],
-    title: Form[Text] = "",
-    issued_on: Form[date | None] = None,
-    expires_on: Form[date | None] = None,
-    account_id: Form[Id | None] = None,
+    request, company_id: Id, file: File[UploadedFile], data: Form[DocumentUploadIn]
 ):
     """PDF, PNG, JPEG, DOCX, XLSX or OFD, content matching the extension, up to the size
     limit. ``account_id`` links the document to one of the company's accounts."""
     user = request.auth
     company = company_for(user, company_id)
     account = None
-    if account_id is not None:
-        account = visible_accounts(user).filter(pk=account_id).first()
+    if data.account_id is not None:
+        account = visible_accounts(user).filter(pk=data.account_id).first()
         if account is None:
             raise field_error("account_id", _("账户不存在或不在您的数据范围内。"), "not_found")
     with api_field_names({"account": "account_id"}):
@@ -388,11 +379,11 @@ def upload_document(
             actor=user,
             company=company,
             file=file,
-            doc_type=doc_type,
+            doc_type=data.doc_type,
             account=account,
-            title=title,
-            issued_on=issued_on,
-            expires_on=expires_on,
+            title=data.title,
+            issued_on=data.issued_on,
+            expires_on=data.expires_on,
         )
     return Status(201, doc)
 

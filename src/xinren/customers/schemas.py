@@ -300,3 +300,13 @@ class DocumentOut(Schema):
 class DocumentPage(Schema):
     items: list[DocumentOut]
     next_cursor: str | None
+
+
+class DocumentUploadIn(Schema):
+    """The form fields sent with the file (multipart/form-data)."""
+
+    doc_type: DocTypeName
+    title: Text = ""
+    issued_on: date | None = None
+    expires_on: date | None = None
+    account_id: Id | None = None
