@@ -23,3 +23,22 @@ class UserLanguageMiddleware:
             translation.activate(preferred)
             request.LANGUAGE_CODE = preferred
         return self.get_response(request)
+
+
+class DropGarbledCookiesMiddleware:
+    """Ignore cookies whose value holds a NUL or another control character. No cookie Xinren
+    sets contains one; passed on, such a value reaches the database (the session store's
+    lookup) and PostgreSQL refuses it with an error, a 500 for what is only bad input."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        garbled = [
+            name
+            for name, value in request.COOKIES.items()
+            if any(ord(ch) < 32 or ord(ch) == 127 for ch in value)
+        ]
+        for name in garbled:
+            del request.COOKIES[name]
+        return self.get_response(request)
