@@ -94,9 +94,8 @@ schema = schemathesis.from_pytest_fixture("api_schema").exclude(
 )
 
 
-# The fuzzer signs in with the admin's bearer token; it does not invent credentials (a NUL
-# byte in a session cookie fails in Django's session store before the API is reached, see
-# test_auth.test_garbled_session_cookie).
+# The fuzzer signs in with the admin's bearer token so that it reaches every operation;
+# invented credentials are covered by test_auth (bad tokens, garbled session cookies).
 @schema.parametrize(generation_config=GenerationConfig(with_security_parameters=False))
 @settings(
     max_examples=15,
