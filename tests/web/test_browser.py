@@ -117,6 +117,14 @@ def test_inline_validation_then_create(live_server, browser, world):
     assert page.inner_text("[data-testid=company-name]") == "南京紫金软件有限公司"
     assert "025-87654321" in page.inner_text("[data-testid=company-phone]")
     assert "B2B-" in page.inner_text("[data-testid=account]")
+    # the creation is in the change history, with who did it
+    history = page.inner_text("[data-testid=history]")
+    assert "南京紫金软件有限公司" in history and "李销售" in history
+    # and the same page in English
+    page.select_option("select[name=language]", "en")
+    page.wait_for_selector("text=Change history")
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.screenshot(path=str(ARTIFACTS / "customer-created-en.png"), full_page=True)
 
 
 def test_english_and_phone_width(live_server, browser, world):
