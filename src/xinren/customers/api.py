@@ -47,6 +47,8 @@ from .selectors import (
     account_for,
     company_for,
     company_history,
+    contact_for,
+    document_for,
     visible_accounts,
     visible_companies,
     visible_contacts,
@@ -76,18 +78,11 @@ def _account(user: User, account_id: int) -> CustomerAccount:
 
 
 def _contact(user: User, contact_id: int) -> Contact:
-    return (
-        Contact.objects.filter(company__in=visible_companies(user))
-        .select_related("company")
-        .get(pk=contact_id)
-    )
+    return contact_for(user, contact_id)
 
 
 def _document(user: User, document_id: int) -> Document:
-    doc = Document.objects.select_related("company", "account").filter(pk=document_id).first()
-    if doc is None or not visible_documents(user, doc.company).filter(pk=doc.pk).exists():
-        raise Document.DoesNotExist
-    return doc
+    return document_for(user, document_id)
 
 
 def _owner(user: User, owner_id: int | None) -> User | None:

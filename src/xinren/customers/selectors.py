@@ -160,6 +160,23 @@ def visible_contacts(user: User, company: Company) -> QuerySet[Contact]:
     return company_for(user, company.pk).contacts.all()
 
 
+def contact_for(user: User, contact_id: int) -> Contact:
+    """One contact of a company the user may see, or ``Contact.DoesNotExist``."""
+    return (
+        Contact.objects.filter(company__in=visible_companies(user))
+        .select_related("company")
+        .get(pk=contact_id)
+    )
+
+
+def document_for(user: User, document_id: int) -> Document:
+    """One document the user may see (see :func:`visible_documents`), or DoesNotExist."""
+    doc = Document.objects.select_related("company", "account").filter(pk=document_id).first()
+    if doc is None or not visible_documents(user, doc.company).filter(pk=doc.pk).exists():
+        raise Document.DoesNotExist(document_id)
+    return doc
+
+
 def visible_documents(user: User, company: Company) -> QuerySet[Document]:
     """Company-level documents, plus account documents of accounts the user may see; none at
     all when the company itself is outside the user's scope."""

@@ -22,6 +22,8 @@ from xinren.customers.selectors import (
     account_for,
     company_for,
     company_history,
+    contact_for,
+    document_for,
     visible_accounts,
     visible_companies,
     visible_documents,
@@ -317,10 +319,10 @@ def account_delete(request, pk: int):
 
 # --- contacts -------------------------------------------------------------------------------
 def _contact_or_404(user, pk: int) -> Contact:
-    contact = Contact.objects.filter(pk=pk, company__in=visible_companies(user)).first()
-    if contact is None:
-        raise Http404(_("联系人不存在或不在您的数据范围内。"))
-    return contact
+    try:
+        return contact_for(user, pk)
+    except Contact.DoesNotExist:
+        raise Http404(_("联系人不存在或不在您的数据范围内。")) from None
 
 
 @login_required
@@ -368,10 +370,10 @@ def contact_delete(request, pk: int):
 
 # --- documents ------------------------------------------------------------------------------
 def _document_or_404(user, pk: int) -> Document:
-    doc = Document.objects.filter(pk=pk).select_related("company").first()
-    if doc is None or not visible_documents(user, doc.company).filter(pk=pk).exists():
-        raise Http404(_("附件不存在或不在您的数据范围内。"))
-    return doc
+    try:
+        return document_for(user, pk)
+    except Document.DoesNotExist:
+        raise Http404(_("附件不存在或不在您的数据范围内。")) from None
 
 
 @login_required
