@@ -1,6 +1,15 @@
+import os
+
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from tests import factories
+
+# Property tests explore the same examples on every run: a CI failure can be reproduced, and
+# never comes and goes with the random seed. (Set HYPOTHESIS_PROFILE=explore to search more.)
+hypothesis_settings.register_profile("ci", derandomize=True, deadline=None)
+hypothesis_settings.register_profile("explore", max_examples=1000, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(autouse=True)

@@ -41,8 +41,9 @@ def test_generated_codes_always_validate(code):
 
 @given(valid_usccs(), st.integers(0, 17), st.sampled_from(ALPHABET + "IOZSV-a"))
 def test_changing_one_character_always_fails(code, position, replacement):
-    if code[position] == replacement:
-        replacement = ALPHABET[(ALPHABET.index(replacement) + 1) % len(ALPHABET)]
+    if code[position] == replacement.upper():
+        # the same character (lower case is normalised to upper case): take the next one
+        replacement = ALPHABET[(ALPHABET.index(replacement.upper()) + 1) % len(ALPHABET)]
     altered = code[:position] + replacement + code[position + 1 :]
     assert altered != code
     assert not is_valid_uscc(altered)
