@@ -542,3 +542,31 @@ def test_my_account_language_and_password(org, rep):
     assert ok.status_code == 302, ok.content.decode()[-3000:]
     assert client.get("/customers/").status_code == 200  # still signed in here
     assert _signs_in("rep", "Xinren-next-2027")
+
+
+def test_service_team_is_set_on_the_account_page(org, rep):
+    from xinren.customers.models import ServiceAssignment
+
+    account = factories.make_customer(rep)
+    agent = factories.make_user(org.a_service, "service_agent", username="agent")
+    outsider = factories.make_user(org.b_sales, "sales_rep", username="bsales")
+    client = _client(rep)
+    page = client.get(f"/accounts/{account.pk}/edit/").content.decode()
+    assert "agent" in page and "bsales" not in page  # only colleagues of the subsidiary
+    post = {
+        "owner": rep.pk,
+        "account_type": "B2B",
+        "status": "needs",
+        "version": account.version,
+        "service_team": [agent.pk],
+    }
+    assert client.post(f"/accounts/{account.pk}/edit/", post).status_code == 302
+    assert list(ServiceAssignment.objects.values_list("user_id", flat=True)) == [agent.pk]
+    # the agent now sees the customer
+    assert _client(agent).get(f"/customers/{account.company_id}/").status_code == 200
+    refused = client.post(
+        f"/accounts/{account.pk}/edit/",
+        {**post, "version": account.version + 1, "service_team": [outsider.pk]},
+    )
+    assert 'data-field="service_team"' in refused.content.decode()
+    assert list(ServiceAssignment.objects.values_list("user_id", flat=True)) == [agent.pk]

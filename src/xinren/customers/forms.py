@@ -114,12 +114,24 @@ class AccountForm(BootstrapMixin, forms.Form):
     )
     source = forms.CharField(label=_("客户来源"), required=False, max_length=60)
     notes = forms.CharField(label=_("备注"), required=False, widget=forms.Textarea)
+    service_team = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(),
+        label=_("服务团队"),
+        required=False,
+        help_text=_("服务该客户的同事（不改变归属人）；按住 Ctrl 多选"),
+    )
 
-    def __init__(self, *args, owners=None, **kwargs):
+    def __init__(self, *args, owners=None, team_candidates=None, **kwargs):
         super().__init__(*args, **kwargs)
         if owners is not None:
             self.fields["owner"].queryset = owners
         self.fields["owner"].label_from_instance = lambda u: f"{u} · {u.org_unit}"
+        if team_candidates is None:
+            del self.fields["service_team"]  # opening an account: the team comes later
+        else:
+            self.fields["service_team"].queryset = team_candidates
+            self.fields["service_team"].label_from_instance = lambda u: f"{u} · {u.org_unit}"
+            self.fields["service_team"].widget.attrs["size"] = 6
 
     def service_data(self) -> dict:
         data = {k: self.cleaned_data[k] for k in ACCOUNT_FIELDS if k in self.cleaned_data}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -280,11 +281,20 @@ def account_open(request, pk: int):
 def account_edit(request, pk: int):
     account = _account_or_404(request.user, pk)
     initial = {f: getattr(account, f) for f in services.ACCOUNT_FIELDS}
+    team = list(account.service_team.all())
+    initial["service_team"] = team
+    candidates = User.objects.filter(
+        is_active=True, org_unit__business_unit_id=account.business_unit_id
+    ).select_related("org_unit")
     form = AccountForm(
-        request.POST or None, owners=assignable_owners(request.user), initial=initial
+        request.POST or None,
+        owners=assignable_owners(request.user),
+        team_candidates=candidates,
+        initial=initial,
     )
     version = posted_version(request, account)
 
+    @transaction.atomic
     def save():
         data = form.service_data()
         if data.get("owner") == account.owner:
@@ -292,6 +302,9 @@ def account_edit(request, pk: int):
         services.update_account(
             actor=request.user, account=account, data=data, expected_version=version
         )
+        members = list(form.cleaned_data.get("service_team") or [])
+        if {m.pk for m in members} != {m.pk for m in team}:
+            services.set_service_team(actor=request.user, account=account, members=members)
 
     if request.method == "POST" and form.is_valid() and run_service(form, save):
         messages.success(request, _("已保存。"))
