@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",  # serves the API docs' Swagger UI from our static files, not from a CDN
     "axes",
     "xinren.audit",
     "xinren.orgs",

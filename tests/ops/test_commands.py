@@ -140,3 +140,14 @@ def test_healthz_is_503_when_the_database_is_unreachable(client, monkeypatch):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["status"] == "error"
+
+
+@pytest.mark.django_db
+def test_api_docs_work_offline(client, admin):
+    client.force_login(admin)
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "cdn.jsdelivr" not in body and "swagger-ui-bundle.js" in body
+    asset = client.get("/static/ninja/swagger-ui-bundle.js")
+    assert asset.status_code == 200
