@@ -4,7 +4,10 @@ Creates (through the org services) the group HQ 信任集团 with three subsidia
 departments, 25 users across all seven built-in roles plus the superuser ``admin`` (password
 ``Xinren-demo-2026`` for every demo user), then N customers in bulk: companies with valid
 USCCs, 1–2 accounts each in different subsidiaries (archive numbers from the real allocator),
-service teams, contacts, a change-history entry per company and the search index.
+service teams, contacts, a change-history entry per company and the search index; then
+three years of relationship history for the new accounts (``xinren.demo.history``: tiers,
+interactions, contracts, orders with seasonality, payment milestones and receipts with
+realistic late payers, and the customer timeline) unless ``--no-history``.
 
 Running it again adds N more customers (new names and USCCs; the org tree and users are
 reused, their passwords left as they are). ``--if-empty`` does nothing when any customer
@@ -21,7 +24,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 
 from xinren.customers.models import Company
-from xinren.demo import generator
+from xinren.demo import generator, history
 from xinren.demo.org import DEMO_PASSWORD, build_world
 
 
@@ -62,10 +65,34 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-migrate", action="store_true", help="do not apply pending migrations first"
         )
+        parser.add_argument(
+            "--no-history",
+            action="store_true",
+            help="customers only: no tiers, interactions, contracts, orders, payments, timeline",
+        )
+        parser.add_argument(
+            "--history-years",
+            type=int,
+            default=history.DEFAULT_YEARS,
+            help="years of relationship history per new account (default %(default)s)",
+        )
 
-    def handle(self, *args, companies, seed, if_empty, batch_size, no_migrate, **options):
+    def handle(
+        self,
+        *args,
+        companies,
+        seed,
+        if_empty,
+        batch_size,
+        no_migrate,
+        no_history=False,
+        history_years=history.DEFAULT_YEARS,
+        **options,
+    ):
         if companies < 0:
             raise CommandError("--companies must be 0 or more")
+        if history_years < 1:
+            raise CommandError("--history-years must be at least 1")
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1")
         if not no_migrate:
@@ -103,7 +130,33 @@ class Command(BaseCommand):
             f"Created {written:,} customers in {time.monotonic() - began:.1f} s "
             f"(now {existing + written:,} in all)."
         )
+        if not no_history:
+            self._history(seed, history_years, quiet)
         self._print_users(world)
+
+    def _history(self, seed: int, years: int, quiet: bool) -> None:
+        began = time.monotonic()
+
+        def progress(done: int, elapsed: float) -> None:
+            if not quiet and done % 10000 < history.ACCOUNT_BATCH:
+                self.stdout.write(f"  {done:>10,} accounts' history  {elapsed:7.1f} s")
+
+        counts = history.generate_history(seed=seed, years=years, progress=progress)
+        labels = [
+            ("interactions", "interactions"),
+            ("contracts", "contracts"),
+            ("orders", "orders"),
+            ("order_lines", "order lines"),
+            ("milestones", "payment milestones"),
+            ("receipts", "receipts"),
+            ("timeline_events", "timeline events"),
+            ("tier_changes", "tier changes"),
+        ]
+        self.stdout.write(
+            f"History of {years} years for {counts.get('tiers', 0):,} accounts: "
+            + ", ".join(f"{counts.get(key, 0):,} {label}" for key, label in labels)
+            + f" ({time.monotonic() - began:.1f} s)."
+        )
 
     def _print_users(self, world) -> None:
         rows = [("sign-in name", "password", "role", "unit", "name")]
