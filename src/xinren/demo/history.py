@@ -340,9 +340,10 @@ class HistoryGenerator:
         self.order_scale = order_scale
         self.today = today or timezone.localdate()
         self.first_day = self.today - dt.timedelta(days=365 * years)
-        self.now = timezone.now()
         zone = ZoneInfo(settings.TIME_ZONE)
         self.offset = zone.utcoffset(dt.datetime.combine(self.today, dt.time(12)))
+        # History ends at midnight this morning, so two runs on the same day agree.
+        self.now = self.at(self.today, 0)
         self.sqlite = connection.vendor == "sqlite"
         self.tables = _Tables()
         self.detail_field = TimelineEvent._meta.get_field("detail")
@@ -396,7 +397,7 @@ class HistoryGenerator:
             day -= dt.timedelta(days=1)
         elif day.weekday() == 6:
             day += dt.timedelta(days=1)
-        return min(day, self.today)
+        return min(day, self.today - dt.timedelta(days=1))
 
     # --- one account ----------------------------------------------------------------------
     def account(self, a: _Account, k: int, out: _Batch) -> None:
@@ -531,10 +532,13 @@ class HistoryGenerator:
         credit = _weighted(rng, CREDIT_WEIGHTS[tier])
         # Contracts: one year each, renewed most of the time, until the account was lost.
         contracts: list[tuple[int, dt.date, dt.date]] = []  # (index, start, end)
-        signed = self.weekday(began + dt.timedelta(days=rng.randrange(0, 45)))
+        # The first contract within a year of the relationship's start, so renewals spread
+        # over the calendar; a renewal starts the day after the previous contract ends.
+        first_within = min(330, max(1, (min(ended, today) - began).days - 30))
+        signed = self.weekday(began + dt.timedelta(days=rng.randrange(first_within)))
+        start = signed + dt.timedelta(days=rng.randrange(0, 15))
         n = 0
         while signed <= min(ended, today):
-            start = signed + dt.timedelta(days=rng.randrange(0, 15))
             end = (
                 start.replace(year=start.year + 1) - dt.timedelta(days=1)
                 if not (start.month == 2 and start.day == 29)
@@ -591,6 +595,7 @@ class HistoryGenerator:
             if not renew or end >= today:
                 break
             signed = self.weekday(end - dt.timedelta(days=rng.randrange(0, 30)))
+            start = end + dt.timedelta(days=1)
             if signed > ended:
                 break
         if not contracts:

@@ -153,7 +153,7 @@ class Command(BaseCommand):
             ("tier_changes", "tier changes"),
         ]
         self.stdout.write(
-            f"History of {years} years for {counts.get('tiers', 0):,} accounts: "
+            f"History of {years} year{'s' if years > 1 else ''} for {counts.get('tiers', 0):,} accounts: "
             + ", ".join(f"{counts.get(key, 0):,} {label}" for key, label in labels)
             + f" ({time.monotonic() - began:.1f} s)."
         )
