@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import json
 import math
 import random
 import time
@@ -346,7 +347,6 @@ class HistoryGenerator:
         self.now = self.at(self.today, 0)
         self.sqlite = connection.vendor == "sqlite"
         self.tables = _Tables()
-        self.detail_field = TimelineEvent._meta.get_field("detail")
         self.intervals = {
             (p.business_unit_id, p.tier): p.visit_every_days for p in CadencePolicy.objects.all()
         }
@@ -368,14 +368,15 @@ class HistoryGenerator:
         )
 
     def at(self, day: dt.date, minutes: int) -> dt.datetime:
-        """Local wall-clock time ``minutes`` after midnight of ``day``, as an aware UTC
-        datetime."""
+        """Local wall-clock time ``minutes`` after midnight of ``day``, as a naive UTC
+        datetime (made aware, or written as Django's SQLite adapter writes it, by
+        :meth:`db_dt`)."""
         local = dt.datetime(day.year, day.month, day.day) + dt.timedelta(minutes=minutes)
-        return (local - self.offset).replace(tzinfo=dt.UTC)
+        return local - self.offset
 
     def db_dt(self, value: dt.datetime):
         # SQLite stores naive UTC text (as Django's adapter does); PostgreSQL takes it aware.
-        return value.replace(tzinfo=None).isoformat(" ") if self.sqlite else value
+        return value.isoformat(" ") if self.sqlite else value.replace(tzinfo=dt.UTC)
 
     def db_date(self, value: dt.date | None):
         if value is None:
@@ -419,8 +420,10 @@ class HistoryGenerator:
         late_payer = customer and rng.random() < LATE_PAYER_SHARE
         neglected = rng.random() < 0.12  # visits slip behind the cadence
         last_visit = self.interactions(a, rng, tier, interval, began, ended, neglected, out)
-        start = last_visit or a.opened
-        due = timezone.localtime(start).date() + dt.timedelta(days=interval)
+        if last_visit is not None:
+            due = (last_visit + self.offset).date() + dt.timedelta(days=interval)
+        else:
+            due = timezone.localtime(a.opened).date() + dt.timedelta(days=interval)
         out.tiers.append(
             (a.pk, tier, self.db_dt(last_visit) if last_visit else None, self.db_date(due))
         )
@@ -473,7 +476,7 @@ class HistoryGenerator:
             next_step, next_due, done = "", None, False
             if rng.random() < (0.45 if kind in ("visit", "meeting") else 0.2):
                 next_step = rng.choice(NEXT_STEPS)
-                next_due = occurred.date() + dt.timedelta(days=rng.randrange(3, 22))
+                next_due = (occurred + self.offset).date() + dt.timedelta(days=rng.randrange(3, 22))
                 if next_due < self.today:
                     recent = (self.today - next_due).days <= 45
                     done = not ((recent and rng.random() < 0.35) or rng.random() < 0.02)
@@ -763,7 +766,14 @@ class HistoryGenerator:
     # --- writing --------------------------------------------------------------------------
     def write(self, out: _Batch) -> None:
         t = self.tables
-        prep = self.detail_field.get_db_prep_save
+        if self.sqlite:  # what JSONField writes there
+            prep = json.dumps
+        else:
+            adapt = connection.ops.adapt_json_value
+
+            def prep(value):
+                return adapt(value, None)
+
         with transaction.atomic():
             t.tier.insert(out.tiers)
             t.tier_change.insert(out.tier_changes)
@@ -814,7 +824,7 @@ class HistoryGenerator:
                         source,
                         ids[source][i],
                         title,
-                        prep(detail, connection),
+                        prep(detail),
                         actor,
                     )
                     for kind, source, i, company, account, occurred, title, detail, actor in out.events
