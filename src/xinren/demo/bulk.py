@@ -15,6 +15,9 @@ from typing import Any
 from django.db import connection, models
 from django.utils import timezone
 
+# Module switch, so a benchmark can measure the executemany path too.
+COPY_ON_POSTGRESQL = True
+
 
 class Table:
     """The insert statement of one model, with the given columns first and every other
@@ -54,13 +57,23 @@ class Table:
             f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(c) for c in self.columns)}) "
             f"VALUES ({', '.join(['%s'] * len(self.columns))})"
         )
+        self.copy_sql = (
+            f"COPY {qn(meta.db_table)} ({', '.join(qn(c) for c in self.columns)}) FROM STDIN"
+        )
 
     def insert(self, rows: Sequence[tuple]) -> None:
-        """Insert rows of the given columns (with the id first when ``with_id``)."""
+        """Insert rows of the given columns (with the id first when ``with_id``).
+        PostgreSQL: one ``COPY … FROM STDIN`` (several times faster than ``executemany``
+        there, same rows, same transaction); SQLite: ``executemany``."""
         if not rows:
             return
         tail = self.tail
         with connection.cursor() as cur:
+            if connection.vendor == "postgresql" and COPY_ON_POSTGRESQL:
+                with cur.cursor.copy(self.copy_sql) as copy:
+                    for row in rows:
+                        copy.write_row(row + tail)
+                return
             cur.executemany(self.sql, [row + tail for row in rows])
 
 
