@@ -22,8 +22,13 @@ def account_scope_q(spec: ScopeSpec, prefix: str = "") -> Q:
         return Q(pk__in=[])
     if spec.everything:
         return Q()
-    served = ServiceAssignment.objects.filter(user_id=spec.user_id).values("account_id")
-    q = Q(**{f"{prefix}owner_id": spec.user_id}) | Q(**{f"{prefix}id__in": served})
+    # A correlated EXISTS probes the (user, account) index per row; ``id IN (SELECT …)`` made
+    # the database build the whole list of the user's assignments (thousands for a busy
+    # service agent or head) on every query.
+    served = Exists(
+        ServiceAssignment.objects.filter(user_id=spec.user_id, account_id=OuterRef(f"{prefix}pk"))
+    )
+    q = Q(**{f"{prefix}owner_id": spec.user_id}) | Q(served)
     if spec.unit_ids is not None:
         q |= Q(**{f"{prefix}owner_unit_id__in": spec.unit_ids})
     if spec.business_unit_id is not None:

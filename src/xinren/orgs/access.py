@@ -7,6 +7,7 @@ export and job asks these, never its own ``if``.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
@@ -94,6 +95,29 @@ def subtree_ids(unit: OrgUnit) -> tuple[int, ...]:
 
 
 def user_scope(user: User) -> ScopeSpec:
+    """The user's data scope, computed once per user object (a request's ``request.user``):
+    a page or API call asks several selectors, and each used to look the department subtree
+    up again. The cache key holds everything the answer depends on except the subtree's
+    membership, which a request does not change under itself."""
+    role = user.role if getattr(user, "role_id", None) else None
+    key = (
+        user.pk,
+        user.is_active,
+        getattr(user, "is_superuser", False),
+        getattr(user, "role_id", None),
+        role.scope if role else None,
+        getattr(user, "org_unit_id", None),
+    )
+    cached = getattr(user, "_xinren_scope", None)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    spec = _compute_scope(user)
+    with contextlib.suppress(AttributeError):  # an object that takes no attributes
+        user._xinren_scope = (key, spec)
+    return spec
+
+
+def _compute_scope(user: User) -> ScopeSpec:
     scope = effective_scope(user)
     if scope is None:
         return ScopeSpec(user_id=None, nothing=True)
