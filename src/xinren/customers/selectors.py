@@ -29,8 +29,9 @@ def account_scope_q(spec: ScopeSpec, prefix: str = "") -> Q:
         ServiceAssignment.objects.filter(user_id=spec.user_id, account_id=OuterRef(f"{prefix}pk"))
     )
     q = Q(**{f"{prefix}owner_id": spec.user_id}) | Q(served)
-    if spec.unit_ids is not None:
-        q |= Q(**{f"{prefix}owner_unit_id__in": spec.unit_ids})
+    if spec.unit_path is not None:
+        # The owning unit's materialised path, joined per row: no separate subtree query.
+        q |= Q(**{f"{prefix}owner_unit__path__startswith": spec.unit_path})
     if spec.business_unit_id is not None:
         q |= Q(**{f"{prefix}business_unit_id": spec.business_unit_id})
     return q

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
@@ -52,15 +53,24 @@ class ScopeSpec:
     """The customer accounts a user reaches, in terms any account-shaped table can filter on.
 
     ``everything``: no filter. Otherwise an account is in scope when the user owns or serves
-    it, or its owning unit is in ``unit_ids`` (department scope), or it belongs to
-    ``business_unit_id`` (subsidiary scope).
+    it, or its owning unit lies under ``unit_path`` (department scope: the unit and its
+    sub-departments), or it belongs to ``business_unit_id`` (subsidiary scope).
     """
 
     user_id: int | None
     everything: bool = False
-    unit_ids: tuple[int, ...] | None = None
+    unit_path: str | None = None
     business_unit_id: int | None = None
     nothing: bool = False
+
+    @cached_property
+    def unit_ids(self) -> tuple[int, ...] | None:
+        """The ids of the department subtree (one query, only when a caller needs the list)."""
+        if self.unit_path is None:
+            return None
+        return tuple(
+            OrgUnit.objects.filter(path__startswith=self.unit_path).values_list("id", flat=True)
+        )
 
 
 def effective_scope(user: User) -> str | None:
@@ -127,7 +137,7 @@ def _compute_scope(user: User) -> ScopeSpec:
     if scope == Scope.SUBSIDIARY:
         return ScopeSpec(user_id=user.pk, business_unit_id=unit.business_unit_id)
     if scope == Scope.DEPARTMENT:
-        return ScopeSpec(user_id=user.pk, unit_ids=subtree_ids(unit))
+        return ScopeSpec(user_id=user.pk, unit_path=unit.path)
     return ScopeSpec(user_id=user.pk)
 
 
