@@ -66,6 +66,11 @@ def months_before(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month + 1, min(day.day, last))
 
 
+def _cents(value) -> Decimal:
+    """A database sum as Decimal cents (SQLite hands sums back without their scale)."""
+    return Decimal(value or 0).quantize(ZERO)
+
+
 def _paid_by(as_of: dt.date) -> Coalesce:
     """Receipts of the outer milestone received on or before ``as_of``."""
     received = (
@@ -85,7 +90,7 @@ def _outstanding_sum(milestones: QuerySet[PaymentMilestone], as_of: dt.date) -> 
         .annotate(open=ExpressionWrapper(F("amount") - F("paid_by"), output_field=_MONEY))
         .aggregate(total=Sum("open"))
     )
-    return (rows["total"] or ZERO).quantize(Decimal("0.01"))
+    return _cents(rows["total"])
 
 
 # --- overdue amount ---------------------------------------------------------------------------
@@ -113,7 +118,7 @@ def sales(account_id: int, as_of: dt.date, currency: str = DEFAULT_CURRENCY,
     total = Order.objects.filter(
         account_id=account_id, currency=currency, ordered_on__gte=start, ordered_on__lte=as_of
     ).aggregate(s=Sum("amount"))["s"]
-    return total or ZERO
+    return _cents(total)
 
 
 def days_sales_outstanding(
@@ -267,8 +272,8 @@ def monthly_due_and_received(
         out.append(
             {
                 "month": f"{month:%Y-%m}",
-                "due": str(due.get(month) or ZERO),
-                "received": str(got.get(month) or ZERO),
+                "due": str(_cents(due.get(month))),
+                "received": str(_cents(got.get(month))),
             }
         )
     return out
