@@ -227,3 +227,30 @@ def test_import_needs_create_right(org, account):
     agent = factories.make_user(org.a_service, "service_agent", username="agent")
     with pytest.raises(PermissionDenied):
         imports.run_import(actor=agent, kind="orders", content=b"a,b\n")
+
+
+def test_command_line(tmp_path, rep, account, second):
+    from django.core.management import CommandError, call_command
+
+    good = tmp_path / "orders.csv"
+    good.write_bytes(_csv(_orders(account, second), "gb18030"))
+    out = io.StringIO()
+    call_command("import-sales", str(good), kind="orders", user="rep", dry_run=True, stdout=out)
+    assert "created 3" in out.getvalue() and not Order.objects.exists()
+    call_command("import-sales", str(good), kind="orders", user="rep", stdout=out)
+    assert Order.objects.count() == 3
+    bad = tmp_path / "bad.csv"
+    rows = _orders(account, second) + [["SO-9", account.archive_no, "2026-03-01", "x", "", ""]]
+    bad.write_bytes(_csv(rows))
+    report = tmp_path / "report.xlsx"
+    with pytest.raises(CommandError, match="1"):
+        call_command(
+            "import-sales", str(bad), kind="orders", user="rep", report=str(report),
+            stdout=io.StringIO(), stderr=io.StringIO(),
+        )  # fmt: skip
+    assert load_workbook(report).active.cell(row=5, column=1).value == "5"
+    assert Order.objects.count() == 3
+    with pytest.raises(CommandError, match="file not found"):
+        call_command("import-sales", str(tmp_path / "nope.csv"), kind="orders", user="rep")
+    with pytest.raises(CommandError, match="no active user"):
+        call_command("import-sales", str(good), kind="orders", user="nobody")
