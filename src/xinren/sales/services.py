@@ -436,7 +436,7 @@ def create_order(
     OrderLine.objects.bulk_create(built)
     after = {
         **snapshot(order),
-        "lines": [f"{x.product} × {x.quantity} @ {x.unit_price} = {x.amount}" for x in built],
+        "order_lines": [f"{x.product} × {x.quantity} @ {x.unit_price} = {x.amount}" for x in built],
     }
     _history(actor, "create", order, account, after=after)
     _event(
