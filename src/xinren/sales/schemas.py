@@ -26,9 +26,13 @@ def _money_text(value):
 
 # Validated by the services (xinren.sales.money.parse_amount) so every path names the same
 # field and rule; here only "text, not float".
-MoneyIn = Annotated[str, BeforeValidator(_money_text), Field(max_length=40, examples=["1234.50"])]
+MoneyIn = Annotated[
+    str,
+    BeforeValidator(_money_text),
+    Field(max_length=40, description='decimal text, e.g. "1234.50"'),
+]
 MoneyOut = Annotated[Decimal, PlainSerializer(lambda d: f"{d:.2f}", return_type=str)]
-Currency = Annotated[str, Field(min_length=3, max_length=3, examples=["CNY"])]
+Currency = Annotated[str, Field(min_length=3, max_length=3, description="ISO 4217, e.g. CNY")]
 TermsName = Literal[tuple(PaymentTerms.values)]  # type: ignore[valid-type]
 ContractStatusName = Literal[tuple(ContractStatus.values)]  # type: ignore[valid-type]
 MilestoneState = Literal["paid", "partly_paid", "due", "overdue"]
