@@ -336,3 +336,20 @@ def test_delete_order_with_receipts_refused(rep, head, account):
     services.delete_order(actor=head, order=order)
     assert not PaymentMilestone.objects.exists() and not Order.objects.exists()
     assert not TimelineEvent.objects.filter(kind__in=["order", "payment"]).exists()
+
+
+def test_unique_number_race_is_a_field_error(rep, account, monkeypatch):
+    """The check before the insert passes (another request took the number meanwhile): the
+    constraint's IntegrityError becomes the same field error."""
+    services.create_contract(actor=rep, account=account, data=contract_data())
+    real_filter = Contract.objects.filter
+
+    def blind_filter(*args, **kwargs):
+        if "number" in kwargs:
+            return real_filter(pk__in=[])
+        return real_filter(*args, **kwargs)
+
+    monkeypatch.setattr(Contract.objects, "filter", blind_filter)
+    with pytest.raises(ValidationError) as exc:
+        services.create_contract(actor=rep, account=account, data=contract_data())
+    assert _rule(exc) == ("number", "unique")

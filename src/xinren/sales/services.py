@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -81,6 +82,17 @@ def require_account(actor: User, account: CustomerAccount, action: str) -> Custo
     if not visible_accounts(actor).filter(pk=account.pk).exists():
         raise CustomerAccount.DoesNotExist(_("客户账户不存在或不在您的数据范围内。"))
     return account
+
+
+@contextmanager
+def _unique(field: str, message: str):
+    """A concurrent save that took the same number meanwhile: the database's unique constraint
+    answers, and the user gets the same field error as the check before it."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError:
+        raise field_error(field, message, "unique") from None
 
 
 def _text(data: dict, field: str, max_length: int, *, required: bool = False) -> str:
@@ -262,7 +274,8 @@ def create_contract(
     require_account(actor, account, Action.CREATE)
     values = _contract_values(data, None)
     documents = _contract_documents(actor, account, document_ids)
-    contract = Contract.objects.create(account=account, created_by=actor, **values)
+    with _unique("number", _("合同编号已存在。")):
+        contract = Contract.objects.create(account=account, created_by=actor, **values)
     if documents:
         contract.documents.set(documents)
     after = {**snapshot(contract), "documents": [d.pk for d in documents or []]}
@@ -420,17 +433,18 @@ def create_order(
         amount = parse_amount(total, "amount")
     else:
         amount = parse_amount(data.get("amount"), "amount")
-    order = Order.objects.create(
-        account=account,
-        contract=contract,
-        number=number,
-        ordered_on=ordered_on,
-        amount=amount,
-        currency=currency,
-        source=source,
-        notes=_text(data, "notes", 2000),
-        created_by=actor,
-    )
+    with _unique("number", _("该客户已有此订单编号。")):
+        order = Order.objects.create(
+            account=account,
+            contract=contract,
+            number=number,
+            ordered_on=ordered_on,
+            amount=amount,
+            currency=currency,
+            source=source,
+            notes=_text(data, "notes", 2000),
+            created_by=actor,
+        )
     for line in built:
         line.order = order
     OrderLine.objects.bulk_create(built)
@@ -622,16 +636,17 @@ def record_receipt(
     reference = _text(data, "reference", 60)
     if reference and Receipt.objects.filter(account=account, reference=reference).exists():
         raise field_error("reference", _("该客户已有此流水号的到账记录。"), "unique")
-    receipt = Receipt.objects.create(
-        account=account,
-        milestone=milestone,
-        received_on=received_on,
-        amount=amount,
-        currency=currency,
-        reference=reference,
-        source=source,
-        created_by=actor,
-    )
+    with _unique("reference", _("该客户已有此流水号的到账记录。")):
+        receipt = Receipt.objects.create(
+            account=account,
+            milestone=milestone,
+            received_on=received_on,
+            amount=amount,
+            currency=currency,
+            reference=reference,
+            source=source,
+            created_by=actor,
+        )
     recompute_milestone(milestone.pk)
     _history(actor, "create", receipt, account, after=snapshot(receipt))
     description = milestone.description or _milestone_label(milestone)
