@@ -127,10 +127,12 @@ def _register_routers() -> None:
     from xinren.cadence.api import router as cadence_router
     from xinren.customers.api import router as customers_router
     from xinren.orgs.api import router as orgs_router
+    from xinren.sales.api import router as sales_router
 
     api.add_router("", orgs_router)
     api.add_router("", customers_router)
     api.add_router("", cadence_router)
+    api.add_router("", sales_router)
 
 
 _register_routers()

@@ -3,6 +3,7 @@ from django.urls import path
 from xinren.cadence import views as cadence_views
 from xinren.customers import views as customer_views
 from xinren.orgs import views as org_views
+from xinren.sales import urls as sales_urls
 
 from . import views
 
@@ -49,6 +50,7 @@ urlpatterns = [
     path("documents/<int:pk>/delete/", customer_views.document_delete, name="document-delete"),
     path("accounts/<int:pk>/tier/", cadence_views.account_tier, name="account-tier"),
     path("admin/cadence/", cadence_views.visit_policies, name="visit-policies"),
+    *sales_urls.urlpatterns,
     # administration
     path("admin/org/", org_views.org_tree, name="org-tree"),
     path("admin/org/new/", org_views.org_unit_form, name="org-unit-create"),
