@@ -28,6 +28,14 @@ router = Router(tags=["interactions"])
 API_FIELDS = {"staff": "staff_ids", "contacts": "contact_ids"}
 
 
+def _named(page: selectors.Page) -> selectors.Page:
+    """Put the actor's name on each event (one query per page)."""
+    names = selectors.actor_names(page.items)
+    for event in page.items:
+        event.actor_name = names.get(event.actor_id, "")
+    return page
+
+
 def _limit(default: int = selectors.DEFAULT_LIMIT):
     return Query(default, ge=1, le=selectors.MAX_LIMIT, description="rows per page (max 200)")
 
@@ -125,8 +133,8 @@ def account_timeline(
 ):
     """Everything that happened with one account, newest first: interactions, contracts,
     orders, payments, documents, changes. Keyset pages: pass ``next_cursor`` as ``cursor``."""
-    return selectors.account_timeline(
-        request.auth, account_id, kind=kind, cursor=cursor, limit=limit
+    return _named(
+        selectors.account_timeline(request.auth, account_id, kind=kind, cursor=cursor, limit=limit)
     )
 
 
@@ -142,6 +150,6 @@ def company_timeline(
 ):
     """The company's timeline across the group, within the caller's scope: company-level
     events and those of the accounts the caller may see."""
-    return selectors.company_timeline(
-        request.auth, company_id, kind=kind, cursor=cursor, limit=limit
+    return _named(
+        selectors.company_timeline(request.auth, company_id, kind=kind, cursor=cursor, limit=limit)
     )

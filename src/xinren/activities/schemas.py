@@ -92,11 +92,7 @@ class TimelineEventOut(Schema):
     company_id: int
     account_id: int | None = Field(..., description="null for company-level events")
     actor_id: int | None
-    actor_name: str
-
-    @staticmethod
-    def resolve_actor_name(obj) -> str:
-        return str(obj.actor) if obj.actor_id else ""
+    actor_name: str = Field("", description="who recorded it")
 
 
 class TimelinePage(Schema):

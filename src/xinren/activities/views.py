@@ -83,6 +83,7 @@ def timeline_context(
         "account": account,
         "page": page,
         "interactions": selectors.interactions_by_id(user, page.items),
+        "actors": selectors.actor_names(page.items),
         "kind": kind or "",
         "kinds": EventKind.choices,
         "more_url": more_url,
