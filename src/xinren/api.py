@@ -124,6 +124,7 @@ def on_http_error(request, exc: HttpError):
 
 def _register_routers() -> None:
     """Each domain package owns its router; the root only mounts them."""
+    from xinren.activities.api import router as activities_router
     from xinren.cadence.api import router as cadence_router
     from xinren.customers.api import router as customers_router
     from xinren.orgs.api import router as orgs_router
@@ -133,6 +134,7 @@ def _register_routers() -> None:
     api.add_router("", customers_router)
     api.add_router("", cadence_router)
     api.add_router("", sales_router)
+    api.add_router("", activities_router)
 
 
 _register_routers()

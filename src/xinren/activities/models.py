@@ -56,6 +56,8 @@ class Interaction(models.Model):
         ordering = ["-occurred_at", "-id"]
         indexes = [
             models.Index(fields=["account", "kind", "-occurred_at"], name="interaction_kind"),
+            # an account's interactions newest first (the keyset page of the list API)
+            models.Index(fields=["account", "-occurred_at", "-id"], name="interaction_account"),
             models.Index(fields=["next_step_due"], name="interaction_next_due"),
         ]
 

@@ -112,12 +112,17 @@ class _RowMatches(Func):
 
 def _ids_or(query: QuerySet) -> list[int] | None:
     cap = search.CANDIDATE_CAP
-    ids = list(query.values_list("pk" if query.model is Company else "company_id", flat=True)
-               .order_by()[: cap + 1])
+    ids = list(
+        query.values_list("pk" if query.model is Company else "company_id", flat=True).order_by()[
+            : cap + 1
+        ]
+    )
     return None if len(ids) > cap else ids
 
 
-def search_companies(user: User, q: str, base: QuerySet[Company] | None = None) -> QuerySet[Company]:
+def search_companies(
+    user: User, q: str, base: QuerySet[Company] | None = None
+) -> QuerySet[Company]:
     """Scoped search: name substring (Chinese), pinyin full and initials, contact name,
     USCC prefix, archive number prefix, contact phone prefix.
 
@@ -145,7 +150,8 @@ def search_companies(user: User, q: str, base: QuerySet[Company] | None = None) 
         parts.append((Company.objects.filter(prefix_q("uscc", code)), prefix_q("uscc", code)))
     if _ARCHIVE_PREFIX.match(code):
         archived = CustomerAccount.objects.filter(account_scope_q(user_scope(user))).filter(
-            prefix_q("archive_no", code))
+            prefix_q("archive_no", code)
+        )
         parts.append((archived, Q(pk__in=archived.values("company_id"))))
     compact_text = re.sub(r"[\s-]", "", pq.text)
     if len(pq.digits) >= 4 and pq.digits == compact_text:

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from xinren.cadence import views as cadence_views
 from xinren.customers import views as customer_views
@@ -51,6 +51,7 @@ urlpatterns = [
     path("accounts/<int:pk>/tier/", cadence_views.account_tier, name="account-tier"),
     path("admin/cadence/", cadence_views.visit_policies, name="visit-policies"),
     *sales_urls.urlpatterns,
+    path("", include("xinren.activities.urls")),  # interactions and timelines
     # administration
     path("admin/org/", org_views.org_tree, name="org-tree"),
     path("admin/org/new/", org_views.org_unit_form, name="org-unit-create"),
