@@ -126,11 +126,15 @@ def _register_routers() -> None:
     """Each domain package owns its router; the root only mounts them."""
     from xinren.cadence.api import router as cadence_router
     from xinren.customers.api import router as customers_router
+    from xinren.jobs.api import router as jobs_router
+    from xinren.notifications.api import router as notifications_router
     from xinren.orgs.api import router as orgs_router
 
     api.add_router("", orgs_router)
     api.add_router("", customers_router)
     api.add_router("", cadence_router)
+    api.add_router("", notifications_router)
+    api.add_router("", jobs_router)
 
 
 _register_routers()
