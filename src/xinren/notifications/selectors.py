@@ -35,7 +35,11 @@ def preferences_of(user: User) -> list[dict]:
     """Every kind with its channels (defaults filled in), in display order."""
     channels = channels_for({user.pk})
     return [
-        {"kind": kind, "label": label, **dict(zip(CHANNELS, channels(user.pk, kind), strict=True))}
+        {
+            "kind": kind,
+            "label": str(label),
+            **dict(zip(CHANNELS, channels(user.pk, kind), strict=True)),
+        }
         for kind, label in NotificationKind.choices
     ]
 
