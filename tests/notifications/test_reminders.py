@@ -194,3 +194,13 @@ def test_query_count_does_not_grow_with_events(rep, agent, account, django_asser
     with django_assert_max_num_queries(20):
         result = scan(TODAY)
     assert result["events"] == 36
+
+
+@pytest.mark.django_db
+def test_title_in_the_recipients_language(rep, agent, account):
+    agent.preferred_language = "en"
+    agent.save()
+    visit_due(account, TODAY)
+    scan(TODAY)
+    assert "应于" in Notification.objects.get(recipient=rep).title
+    assert "is due for a visit by 2026-11-20" in Notification.objects.get(recipient=agent).title
