@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from tests import factories
 from tests.apis.conftest import ApiClient
@@ -65,6 +68,9 @@ def test_progress_partial_polls_until_done(org, rep):
     client = Client()
     client.force_login(rep)
     url = reverse("web:job-progress", args=[job.pk])
+    quick = client.get(url).content.decode()  # under two seconds: no bar yet, still polling
+    assert 'hx-trigger="every 1s"' in quick and "progress-bar" not in quick
+    JobRun.objects.filter(pk=job.pk).update(started_at=timezone.now() - timedelta(seconds=3))
     running = client.get(url).content.decode()
     assert 'hx-trigger="every 1s"' in running and "progress-bar" in running and "25%" in running
     jobs.finish(job.pk, {"rows": 4})

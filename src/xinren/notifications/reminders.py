@@ -317,12 +317,13 @@ def run_scan(
     ensure_tier_records()
     now = timezone.now()
     users = _Users()
-    events = offered = 0
-    for batch in _chunks(due_events(today), batch_size or BATCH):
+    due = list(due_events(today))
+    done = offered = 0
+    for batch in _chunks(due, batch_size or BATCH):
         offered += notify_batch(batch, users, now)
-        events += len(batch)
+        done += len(batch)
         if on_progress:
-            on_progress(events, None, _("已处理 %(n)s 个到期事项") % {"n": events})
+            on_progress(done, len(due), _("已处理 %(n)s 个到期事项") % {"n": done})
         if PAUSE:
             clock.sleep(PAUSE)
-    return {"events": events, "offered": offered}
+    return {"events": len(due), "offered": offered}

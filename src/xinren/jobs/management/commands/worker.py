@@ -38,4 +38,10 @@ class Command(BaseCommand):
         where = "Redis (REDIS_URL)" if settings.REDIS_URL else settings.HUEY.get("filename")
         self.stdout.write(f"Xinren worker: {workers} worker(s), queue {where}", ending="\n")
         self.stdout.flush()
+        if not no_periodic:
+            # Catch up at start (after a restart or a first `make run`) instead of waiting
+            # for the next hourly run; a scan is harmless to repeat.
+            from xinren.notifications.tasks import reminder_scan
+
+            reminder_scan()
         HUEY.create_consumer(**config.values).run()
