@@ -3,6 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from xinren.web.forms import BootstrapMixin
+
 from .services import CHANNELS
 
 
@@ -26,6 +28,6 @@ class PreferencesForm(forms.Form):
         return out
 
 
-class ReminderSettingsForm(forms.Form):
+class ReminderSettingsForm(BootstrapMixin, forms.Form):
     renewal_days_before = forms.IntegerField(label=_("续签提前天数"), min_value=1, max_value=365)
     payment_days_before = forms.IntegerField(label=_("收款提前天数"), min_value=0, max_value=90)
