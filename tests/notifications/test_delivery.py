@@ -83,3 +83,16 @@ def test_digest_schedule_is_local_morning(settings):
     assert validate(datetime(2026, 11, 20, 0, 0))
     assert not validate(datetime(2026, 11, 20, 8, 0))
     assert not validate(datetime(2026, 11, 20, 0, 1))
+
+
+@pytest.mark.django_db
+def test_scan_asked_while_one_runs_ends_at_once(rep):
+    from xinren.jobs import services as jobs
+    from xinren.jobs.models import JobRun
+    from xinren.notifications import tasks
+
+    run = jobs.start("reminder_scan", rep)
+    with tasks._scan_lock:
+        tasks.reminder_scan(job_id=str(run.pk))
+    run = JobRun.objects.get(pk=run.pk)
+    assert run.status == "done" and "正在进行" in run.message

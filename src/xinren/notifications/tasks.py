@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
+from huey.exceptions import TaskLockedException
 
 from xinren.jobs import services as jobs
 
@@ -30,12 +32,20 @@ def local_daily(hour: int, minute: int = 0):
 
 # Locks are declared at import, so `xinren worker` flushes them when it starts: a worker
 # killed mid-scan does not leave the next scan locked out.
+_scan_lock = lock_task("reminder-scan")
+
+
 @db_task()
-@lock_task("reminder-scan")
-def reminder_scan(job_id: str | None = None) -> dict:
-    """Create today's reminders, then send their e-mails. Reruns are harmless."""
-    with jobs.tracked("reminder_scan", job_id=job_id) as progress:
-        result = reminders.run_scan(on_progress=progress)
+def reminder_scan(job_id: str | None = None) -> dict | None:
+    """Create today's reminders, then send their e-mails. Reruns are harmless; a scan asked
+    for while another runs ends at once (its job says so)."""
+    try:
+        with _scan_lock, jobs.tracked("reminder_scan", job_id=job_id) as progress:
+            result = reminders.run_scan(on_progress=progress)
+    except TaskLockedException:
+        if job_id:
+            jobs.finish(job_id, message=_("另一次提醒检查正在进行。"))
+        return None
     email_outbox()
     return result
 
