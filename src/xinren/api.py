@@ -127,6 +127,8 @@ def _register_routers() -> None:
     from xinren.activities.api import router as activities_router
     from xinren.cadence.api import router as cadence_router
     from xinren.customers.api import router as customers_router
+    from xinren.jobs.api import router as jobs_router
+    from xinren.notifications.api import router as notifications_router
     from xinren.orgs.api import router as orgs_router
     from xinren.sales.api import router as sales_router
 
@@ -135,6 +137,8 @@ def _register_routers() -> None:
     api.add_router("", cadence_router)
     api.add_router("", sales_router)
     api.add_router("", activities_router)
+    api.add_router("", notifications_router)
+    api.add_router("", jobs_router)
 
 
 _register_routers()

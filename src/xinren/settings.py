@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -80,6 +81,7 @@ INSTALLED_APPS = [
     "xinren.cadence",
     "xinren.notifications",
     "xinren.jobs",
+    "huey.contrib.djhuey",
     "xinren.web",
     "xinren.demo",
 ]
@@ -115,6 +117,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "xinren.web.context_processors.xinren",
+                "xinren.notifications.context_processors.notifications",
             ],
         },
     }
@@ -227,9 +230,30 @@ DOCUMENT_MAX_BYTES = int(os.environ.get("XINREN_DOCUMENT_MAX_BYTES", str(20 * 10
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-EMAIL_BACKEND = os.environ.get(
-    "XINREN_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+# E-mail: console by default; SMTP when EMAIL_HOST is set; any backend via XINREN_EMAIL_BACKEND.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get("XINREN_EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
 )
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _env_flag("EMAIL_USE_TLS")
+EMAIL_USE_SSL = _env_flag("EMAIL_USE_SSL")
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH") or str(DATA_DIR / "mail")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "xinren@localhost")
+
+# --- background jobs (Huey): SQLite file in the data dir, Redis when REDIS_URL is set; tasks
+# run in-process (immediate) under pytest or with XINREN_JOBS_IMMEDIATE=1.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+HUEY = {
+    "name": "xinren",
+    "huey_class": "huey.RedisHuey" if REDIS_URL else "huey.SqliteHuey",
+    "immediate": _env_flag("XINREN_JOBS_IMMEDIATE", "pytest" in sys.modules),
+    **({"url": REDIS_URL} if REDIS_URL else {"filename": str(DATA_DIR / "jobs.sqlite3")}),
+}
 
 LOGGING = {
     "version": 1,

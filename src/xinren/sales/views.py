@@ -14,11 +14,13 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, Validat
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from xinren.customers.models import CustomerAccount
 from xinren.customers.selectors import account_for, visible_documents
+from xinren.jobs.services import submit
 from xinren.orgs.access import has_action
 from xinren.orgs.models import Action
 from xinren.web.forms import posted_version, run_service
@@ -287,29 +289,21 @@ def sales_import(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     result = None
     file_error = None
+    job = None
     step = request.POST.get("step", "check")
     if request.method == "POST" and step == "import":
         stashed = _stashed(request)
         if stashed is None:
             messages.error(request, _("请重新上传文件。"))
             return redirect("web:sales-import")
-        info, content = stashed
-        try:
-            result = imports.run_import(
-                actor=request.user, kind=info["kind"], content=content,
-                filename=info["filename"], mode=info["mode"],
-            )  # fmt: skip
-        except imports.ImportFileError as exc:
-            file_error = str(exc)
-        else:
-            if result.applied:
-                messages.success(
-                    request,
-                    _("已导入 %(created)s 行，跳过已存在的 %(skipped)s 行。")
-                    % {"created": result.created, "skipped": result.skipped},
-                )
-            else:
-                messages.error(request, _("没有导入任何数据。"))
+        info, _content = stashed
+        # In the background worker, with a progress bar: a large ERP export takes a while.
+        job = submit(
+            "sales_import", request.user, "xinren.sales.tasks.import_file",
+            actor_id=request.user.pk, path=str(_stash_dir() / info["token"]),
+            filename=info["filename"], kind=info["kind"], mode=info["mode"],
+            language=get_language() or "zh-hans",
+        )  # fmt: skip
         form = ImportForm(initial={"kind": info["kind"], "mode": info["mode"]})
     elif request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -335,7 +329,7 @@ def sales_import(request):
         request,
         "xinren/sales/import.html",
         {"form": form, "result": result, "errors": errors, "file_error": file_error,
-         "step": step, "nav": "sales-import"},
+         "step": step, "nav": "sales-import", "job": job},
         status=422 if file_error else 200,
     )  # fmt: skip
 

@@ -2,6 +2,8 @@ from django.urls import include, path
 
 from xinren.cadence import views as cadence_views
 from xinren.customers import views as customer_views
+from xinren.jobs import views as job_views
+from xinren.notifications import views as notification_views
 from xinren.orgs import views as org_views
 from xinren.sales import urls as sales_urls
 
@@ -52,6 +54,22 @@ urlpatterns = [
     path("admin/cadence/", cadence_views.visit_policies, name="visit-policies"),
     *sales_urls.urlpatterns,
     path("", include("xinren.activities.urls")),  # interactions and timelines
+    # notifications and background jobs
+    path("notifications/", notification_views.notification_list, name="notifications"),
+    path("notifications/badge/", notification_views.unread_badge, name="notification-badge"),
+    path(
+        "notifications/read-all/",
+        notification_views.notification_read_all,
+        name="notification-read-all",
+    ),
+    path(
+        "notifications/<int:pk>/read/",
+        notification_views.notification_read,
+        name="notification-read",
+    ),
+    path("me/notifications/", notification_views.preferences, name="notification-preferences"),
+    path("admin/reminders/", notification_views.reminder_settings, name="reminder-settings"),
+    path("jobs/<uuid:pk>/progress/", job_views.job_progress, name="job-progress"),
     # administration
     path("admin/org/", org_views.org_tree, name="org-tree"),
     path("admin/org/new/", org_views.org_unit_form, name="org-unit-create"),

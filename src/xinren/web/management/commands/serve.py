@@ -30,8 +30,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-migrate", action="store_true", help="skip migrate and collectstatic"
         )
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="do not start a background worker (default: one, unless REDIS_URL is set)",
+        )
 
-    def handle(self, *args, host, port, workers, threads, no_migrate, **options):
+    def handle(self, *args, host, port, workers, threads, no_migrate, no_worker, **options):
         if not 0 < port < 65536:
             raise CommandError(f"--port must be between 1 and 65535, not {port}")
         if not no_migrate:
@@ -65,4 +70,12 @@ class Command(BaseCommand):
             def load(self):
                 return application
 
-        XinrenServer().run()
+        from xinren.jobs.worker_process import start_worker, stop_worker
+
+        # The embedded default runs one background worker as a child (reminders work out of
+        # the box); with Redis, workers run separately (`xinren worker`).
+        child = None if no_worker or settings.REDIS_URL else start_worker()
+        try:
+            XinrenServer().run()
+        finally:
+            stop_worker(child)
