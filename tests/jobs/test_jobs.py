@@ -81,7 +81,7 @@ def test_progress_partial_polls_until_done(org, rep):
     assert client.get(url).status_code == 404
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_progress_inside_a_transaction_is_visible_to_the_page(rep):
     """An all-or-nothing import reports progress from inside its one transaction: the page,
     on another connection, must see it before the transaction commits (via Huey's store)."""
