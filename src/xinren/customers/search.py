@@ -349,12 +349,20 @@ def match_sql(pq: ParsedQuery) -> tuple[str, list] | None:
         return f"SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s", [expr]
     phrase = " <-> ".join(_pg_lexeme(w) + ":AB" for w in pq.words)
     if pq.latin:
-        phrase = f"({phrase}) | {_pg_lexeme(pq.latin)}:*C"
+        # One latin word: a plain prefix over all weights (pinyin, and latin words of names
+        # and contacts, whose exact match it includes). No weight means no recheck of each
+        # document, and an estimate the planner can use to walk companies newest first.
+        phrase = f"{_pg_lexeme(pq.latin)}:*"
     return f"SELECT company_id FROM {PG_TABLE} WHERE doc @@ %s::tsquery", [phrase]
 
 
 # The newest this many matches are fetched as a list (see selectors.search_companies).
 CANDIDATE_CAP = 2000
+# ... for a user who sees every company: a first page of 20 is among the newest 200 matches
+# (unless other filters hide them, then older ones are probed), and a short list keeps the
+# query small. Narrower scopes keep the longer list, so that the database can look up the
+# few visible matches instead of walking the user's companies.
+GROUP_SCOPE_CAP = 200
 
 
 def row_match_sql(pq: ParsedQuery, pk_sql: str) -> tuple[str, list] | None:
@@ -417,9 +425,12 @@ def _gram_where(gq: GramQuery, alias: str) -> tuple[str, list]:
     sql = [f"{alias}.gram = %s"]
     params: list = [gq.grams[0]]
     for i, (g, off) in enumerate(zip(gq.grams[1:], gq.offsets[1:], strict=True), start=1):
+        # Point probes written as scalar subqueries: as EXISTS, PostgreSQL may hash every
+        # entry of a common pair (有限: a million) instead of probing a few thousand times.
         sql.append(
-            f"EXISTS (SELECT 1 FROM {GRAM_TABLE} g{i} WHERE g{i}.gram = %s"
-            f" AND g{i}.company_id = {alias}.company_id AND g{i}.pos = {alias}.pos + %s)"
+            f"(SELECT 1 FROM {GRAM_TABLE} g{i} WHERE g{i}.gram = %s"
+            f" AND g{i}.company_id = {alias}.company_id AND g{i}.pos = {alias}.pos + %s"
+            " LIMIT 1) IS NOT NULL"
         )
         params += [g, off]
     return " AND ".join(sql), params
@@ -457,7 +468,29 @@ def newest_ids(pq: ParsedQuery, limit: int) -> list[int]:
     if matched is None:
         return []
     sql, params = matched
-    key = "rowid" if connection.vendor == "sqlite" else "company_id"
     with connection.cursor() as cur:
-        cur.execute(f"{sql} ORDER BY {key} DESC LIMIT %s", [*params, limit])
+        if connection.vendor == "sqlite":  # FTS5 walks its doclists in rowid order itself
+            cur.execute(f"{sql} ORDER BY rowid DESC LIMIT %s", [*params, limit])
+            return [r[0] for r in cur.fetchall()]
+        # GIN has no order. Left to itself the planner gambles on a backward walk of every
+        # document for a rare term (a full scan), so: first the newest PG_WINDOW documents in
+        # order (bounded); a term common enough fills ``limit`` there. Otherwise it has at
+        # most limit/PG_WINDOW of all rows: fetch them all from the index (fenced with
+        # OFFSET 0 so no LIMIT tempts the planner) and keep the newest.
+        cur.execute(
+            f"SELECT company_id FROM (SELECT company_id, doc FROM {PG_TABLE}"
+            " ORDER BY company_id DESC LIMIT %s) t WHERE doc @@ %s::tsquery"
+            " ORDER BY company_id DESC LIMIT %s",
+            [PG_WINDOW, *params, limit],
+        )
+        ids = [r[0] for r in cur.fetchall()]
+        if len(ids) >= limit:
+            return ids
+        cur.execute(
+            f"SELECT company_id FROM ({sql} OFFSET 0) t ORDER BY company_id DESC LIMIT %s",
+            [*params, limit],
+        )
         return [r[0] for r in cur.fetchall()]
+
+
+PG_WINDOW = 20000

@@ -148,6 +148,8 @@ def search_companies(
     conditions = Q(pk__in=[])
     if pq.words:
         cap = search.CANDIDATE_CAP
+        if user_scope(user).everything:
+            cap = min(cap, search.GROUP_SCOPE_CAP)
         gq = search.gram_query(pq)
         if gq is not None:
             newest = search.gram_newest_ids(gq, cap + 1)
