@@ -154,11 +154,12 @@ def child(rows: int, reuse: bool) -> dict:
     )
     sqlite = connection.vendor == "sqlite"
     raw = _copy_database()
-    began = time.perf_counter()
+    began, cpu_began = time.perf_counter(), time.process_time()
     counts = history.generate_history(
         seed=2026, order_scale=ORDER_SCALE, batch_size=BATCH, years=history.DEFAULT_YEARS
     )
     demo_s = time.perf_counter() - began
+    demo_cpu = time.process_time() - cpu_began
     total = sum(v for k, v in counts.items())
     C.log(
         f"generate_history: {demo_s:.1f} s — {counts['orders']:,} orders, "
@@ -167,11 +168,11 @@ def child(rows: int, reuse: bool) -> dict:
     ids = list(CustomerAccount.objects.order_by("id").values_list("id", flat=True)[::BATCH]) + [
         CustomerAccount.objects.order_by("-id").values_list("id", flat=True).first() + 1
     ]
-    raw_s, written = 0.0, 0
+    raw_s, raw_cpu, written = 0.0, 0.0, 0
     for lo, hi in zip(ids, ids[1:], strict=False):
         statements = _reads(lo, hi - 1, sqlite)
         written += sum(len(b) for _, b in statements)
-        began = time.perf_counter()
+        began, cpu_began = time.perf_counter(), time.process_time()
         if sqlite:
             raw.execute("BEGIN IMMEDIATE")
             for sql, batch in statements:
@@ -185,9 +186,15 @@ def child(rows: int, reuse: bool) -> dict:
                         cur.executemany(sql, batch)
             raw.commit()
         raw_s += time.perf_counter() - began
+        raw_cpu += time.process_time() - cpu_began
     raw.close()
     C.log(f"raw executemany of the same {written:,} rows: {raw_s:.1f} s ({written / raw_s:,.0f}/s)")
-    C.log(f"demo history / raw: {demo_s / raw_s:.2f}x")
+    C.log(f"demo history / raw: {demo_s / raw_s:.2f}x wall")
+    if sqlite:
+        C.log(
+            f"CPU time of this process: history {demo_cpu:.1f} s, raw {raw_cpu:.1f} s, "
+            f"{demo_cpu / raw_cpu:.2f}x"
+        )
     if not sqlite:
         C.pg_admin(f"DROP DATABASE IF EXISTS {RAW_PG_DB} WITH (FORCE)")
     return {
@@ -199,6 +206,10 @@ def child(rows: int, reuse: bool) -> dict:
         "demo_s": demo_s,
         "raw_s": raw_s,
         "ratio": demo_s / raw_s,
+        # SQLite runs inside this process, so its CPU time is the whole cost of both sides and,
+        # unlike wall time, does not drift with other processes' load between the two phases
+        # (they run minutes apart). The PostgreSQL server's work is not in this process.
+        "cpu_ratio": demo_cpu / raw_cpu if sqlite else None,
     }
 
 
@@ -210,11 +221,12 @@ def main() -> None:
     args.reuse = False  # always a fresh database: this measures the fill itself
     print(f"demo history benchmark, {args.rows:,} accounts — {C.machine()}")
     for r in C.run_children(args, __file__):
+        cpu = f", CPU-time ratio {r['cpu_ratio']:.2f}x" if r.get("cpu_ratio") else ""
         print(
             f"{r['engine']:10} {r['accounts']:,} accounts, {r['orders']:,} orders, "
             f"{r['rows_written']:,} rows: history {r['demo_s']:.1f} s, raw executemany "
-            f"{r['raw_s']:.1f} s, ratio {r['ratio']:.2f}x  "
-            f"target {'met' if r['ratio'] <= 3 else 'MISSED'}"
+            f"{r['raw_s']:.1f} s, ratio {r['ratio']:.2f}x wall{cpu}  "
+            f"target {'met' if r['ratio'] <= 3 else 'MISSED'} on wall time"
         )
 
 
