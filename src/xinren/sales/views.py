@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
@@ -25,7 +24,7 @@ from xinren.orgs.access import has_action
 from xinren.orgs.models import Action
 from xinren.web.forms import posted_version, run_service
 
-from . import figures, imports, selectors, services
+from . import figures, imports, selectors, services, tasks
 from .forms import (
     ContractForm,
     ImportForm,
@@ -391,7 +390,7 @@ SESSION_KEY = "sales_import"
 
 
 def _stash_dir() -> Path:
-    path = Path(settings.MEDIA_ROOT) / "imports"
+    path = tasks.stash_dir()  # old files are removed by the hourly housekeeping job
     path.mkdir(parents=True, exist_ok=True)
     return path
 
