@@ -211,3 +211,24 @@ def test_my_next_steps_queries_do_not_grow(rep, account):
     for n in range(6):
         log(rep, account, subject=f"y{n}", next_step="多", next_step_due=timezone.localdate())
     assert count() <= few
+
+
+def test_api_staff_from_another_subsidiary_is_422(org, rep, account):
+    from tests.apis.conftest import ApiClient, errors_of
+    from xinren.orgs.auth import issue_token
+
+    south = factories.make_user(org.b_sales, "sales_rep", username="south")
+    mate = factories.make_user(org.a_service, "service_agent", username="mate")
+    api = ApiClient(issue_token(rep)[0])
+    api.client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    bad = api.post(
+        f"/accounts/{account.pk}/interactions", {"subject": "x", "staff_ids": [south.pk]}
+    )
+    assert bad.status_code == 422
+    assert ("staff_ids", "other_business_unit") in errors_of(bad)
+    assert "colleagues in this account's subsidiary" in bad.content.decode()
+    assert not Interaction.objects.exists()
+    ok = api.post(
+        f"/accounts/{account.pk}/interactions", {"subject": "x", "staff_ids": [rep.pk, mate.pk]}
+    )
+    assert ok.status_code == 201 and sorted(ok.json()["staff_ids"]) == sorted([rep.pk, mate.pk])
