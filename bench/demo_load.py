@@ -111,6 +111,18 @@ def _reads(lo: int, hi: int, sqlite: bool):
             )
         cur.execute(fts[0], [lo, hi])
         out.append((fts[1], cur.fetchall()))
+        cur.execute(
+            "SELECT gram, company_id, pos FROM customers_company_gram"
+            " WHERE company_id BETWEEN %s AND %s",
+            [lo, hi],
+        )
+        out.append(
+            (
+                "INSERT INTO customers_company_gram (gram, company_id, pos) "
+                f"VALUES ({ph}, {ph}, {ph})",
+                cur.fetchall(),
+            )
+        )
     return out
 
 

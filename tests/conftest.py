@@ -28,3 +28,22 @@ def org(db):
 @pytest.fixture
 def admin(org):
     return factories.make_user(org.hq, "group_admin", username="admin")
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    """Headless Debian chromium (see tests/browser.py)."""
+    from tests.browser import ARTIFACTS, CHROMIUM
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls made here are
+    # still synchronous. Only for this test, never for the processes other tests start.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
+        yield browser
+        browser.close()

@@ -7,12 +7,9 @@ from __future__ import annotations
 import pytest
 
 from tests import factories
-from tests.web.test_browser import ARTIFACTS, CHROMIUM, _sign_in, browser  # noqa: F401
+from tests.browser import ARTIFACTS, BROWSER, sign_in
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM, reason="Debian chromium not installed: browser tests SKIPPED"),
-]
+pytestmark = BROWSER
 
 
 @pytest.fixture
@@ -37,10 +34,10 @@ def history(transactional_db):
     return {"rep": rep, "account": account}
 
 
-def test_timeline_on_the_customer_page(live_server, browser, history):  # noqa: F811
+def test_timeline_on_the_customer_page(live_server, browser, history):
     account = history["account"]
     page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
-    _sign_in(page, live_server.url, "rep")
+    sign_in(page, live_server.url, "rep")
     page.goto(f"{live_server.url}/customers/{account.company_id}/")
     page.wait_for_selector("[data-testid=timeline-event]")
     assert page.locator("[data-testid=timeline-event]").count() == 20
@@ -97,10 +94,10 @@ def test_timeline_on_the_customer_page(live_server, browser, history):  # noqa: 
     )
 
 
-def test_account_timeline_in_english_at_phone_width(live_server, browser, history):  # noqa: F811
+def test_account_timeline_in_english_at_phone_width(live_server, browser, history):
     account = history["account"]
     page = browser.new_page(locale="en-US", viewport={"width": 390, "height": 844})
-    _sign_in(page, live_server.url, "rep")
+    sign_in(page, live_server.url, "rep")
     page.goto(f"{live_server.url}/accounts/{account.pk}/timeline/")
     page.wait_for_selector("[data-testid=timeline-event]")
     assert "Log a visit" in page.inner_text("[data-testid=log-form]")

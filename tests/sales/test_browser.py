@@ -4,37 +4,15 @@ record a receipt, in Chinese and English. Screenshots go to test-artifacts/ for 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
-from pathlib import Path
 
 import pytest
 
 from tests import factories
+from tests.browser import ARTIFACTS, BROWSER, sign_in
 
 from .conftest import make_milestone, make_order, pay
 
-CHROMIUM = os.environ.get("XINREN_CHROMIUM") or shutil.which("chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM, reason="Debian chromium not installed: browser tests SKIPPED"),
-]
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
-        )
-        yield browser
-        browser.close()
+pytestmark = BROWSER
 
 
 @pytest.fixture
@@ -67,18 +45,10 @@ def world(transactional_db):
     return {"rep": rep, "account": account}
 
 
-def _sign_in(page, base: str) -> None:
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", "rep")
-    page.fill("#id_password", factories.PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{base}/customers/")
-
-
 def test_contracts_and_payments_page(live_server, browser, world):
     account = world["account"]
     page = browser.new_page(locale="zh-CN", viewport={"width": 1400, "height": 1000})
-    _sign_in(page, live_server.url)
+    sign_in(page, live_server.url, "rep")
     page.goto(f"{live_server.url}/customers/{account.company_id}/")
     page.click("[data-testid=account-sales]")
     page.wait_for_selector("[data-testid=figures]")
@@ -99,7 +69,7 @@ def test_contracts_and_payments_page(live_server, browser, world):
     page.screenshot(path=str(ARTIFACTS / "sales-account-en.png"), full_page=True)
     # Phone width.
     phone = browser.new_page(locale="zh-CN", viewport={"width": 390, "height": 844})
-    _sign_in(phone, live_server.url)
+    sign_in(phone, live_server.url, "rep")
     phone.goto(f"{live_server.url}/accounts/{account.pk}/sales/")
     phone.wait_for_selector("#due-chart canvas")
     phone.screenshot(path=str(ARTIFACTS / "sales-account-phone.png"), full_page=True)

@@ -74,3 +74,41 @@ def test_index_follows_renames_and_deletes(world):
 def test_hostile_query_text_is_harmless(world):
     for q in ['"', '华"为', "* OR 1=1", "NEAR(", "'; DROP TABLE x;--", "\\", "AND", "：", "%", "_"]:
         list(search_companies(world[0], q))
+
+
+@pytest.mark.django_db
+def test_phrase_needs_adjacent_pairs(world):
+    rep, *_ = world
+    factories.make_customer(rep, name="上海海上科技有限公司")
+    # 上海 and 海上 are both in the name, but not one after the other
+    assert names(rep, "上海上") == []
+    assert names(rep, "海海上") == ["上海海上科技有限公司"]
+    assert names(rep, "海上科技") == ["上海海上科技有限公司"]
+
+
+@pytest.mark.django_db
+def test_gram_rows_follow_the_company(world):
+    from django.db import connection
+
+    from xinren.customers import search
+
+    rep, hw, *_ = world
+    company = hw.company
+
+    def grams():
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT gram FROM {search.GRAM_TABLE} WHERE company_id = %s"
+                " AND gram IN ('华', '华为', '鸿', '鸿蒙')",
+                [company.pk],
+            )
+            return sorted(r[0] for r in cur.fetchall())
+
+    assert grams() == ["华", "华为"]
+    services.update_company(
+        actor=rep,
+        company=company,
+        data={"name": "深圳市鸿蒙科技有限公司"},
+        expected_version=company.version,
+    )
+    assert grams() == ["鸿", "鸿蒙"]

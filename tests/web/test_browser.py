@@ -7,37 +7,12 @@ downloaded: without Debian's chromium these tests are skipped with a message.
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
-
 import pytest
 
 from tests import factories
+from tests.browser import ARTIFACTS, BROWSER, sign_in
 
-CHROMIUM = os.environ.get("XINREN_CHROMIUM") or shutil.which("chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM, reason="Debian chromium not installed: browser tests SKIPPED"),
-]
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the ORM calls made here are
-    # still synchronous. Only for this test, never for the processes other tests start.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
-        )
-        yield browser
-        browser.close()
+pytestmark = BROWSER
 
 
 @pytest.fixture
@@ -72,17 +47,9 @@ def world(transactional_db):
     return {"org": org, "rep": rep, "admin": admin}
 
 
-def _sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", factories.PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{base}/customers/")
-
-
 def test_search_as_you_type_and_open_the_360_page(live_server, browser, world):
     page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
-    _sign_in(page, live_server.url, "rep")
+    sign_in(page, live_server.url, "rep")
     assert page.locator("[data-testid=customer-table] tbody tr").count() == 3
     page.fill("#id_q", "jj")  # pinyin initials of 锦江
     page.wait_for_function(
@@ -100,7 +67,7 @@ def test_search_as_you_type_and_open_the_360_page(live_server, browser, world):
 
 def test_inline_validation_then_create(live_server, browser, world):
     page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
-    _sign_in(page, live_server.url, "rep")
+    sign_in(page, live_server.url, "rep")
     page.click("text=新建客户")
     page.fill("#id_name", "南京紫金软件有限公司")
     page.fill("#id_uscc", "91110000802100433A")
@@ -129,7 +96,7 @@ def test_inline_validation_then_create(live_server, browser, world):
 
 def test_english_and_phone_width(live_server, browser, world):
     page = browser.new_page(locale="zh-CN", viewport={"width": 390, "height": 844})
-    _sign_in(page, live_server.url, "admin")
+    sign_in(page, live_server.url, "admin")
     page.screenshot(path=str(ARTIFACTS / "phone-customer-list.png"), full_page=True)
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"page is {overflow}px wider than a phone screen"

@@ -14,7 +14,8 @@ from django.views.decorators.http import require_POST
 
 from xinren.core.errors import ConflictError
 from xinren.customers.models import Company, CustomerAccount
-from xinren.customers.selectors import account_for, company_for, visible_accounts
+from xinren.customers.selectors import visible_accounts
+from xinren.customers.views import account_or_404, company_or_404
 from xinren.orgs.access import has_action
 from xinren.orgs.models import Action
 from xinren.timeline.models import EventKind
@@ -28,20 +29,6 @@ PAGE = 20
 
 
 # --- lookups: "not found" for anything outside the user's scope --------------------------------
-def _company_or_404(user, pk: int) -> Company:
-    try:
-        return company_for(user, pk)
-    except Company.DoesNotExist:
-        raise Http404(_("客户不存在或不在您的数据范围内。")) from None
-
-
-def _account_or_404(user, pk: int) -> CustomerAccount:
-    try:
-        return account_for(user, pk)
-    except CustomerAccount.DoesNotExist:
-        raise Http404(_("客户账户不存在或不在您的数据范围内。")) from None
-
-
 def _interaction_or_404(user, pk: int) -> Interaction:
     try:
         return selectors.interaction_for(user, pk)
@@ -106,7 +93,7 @@ def _url(name: str, pk: int) -> str:
 @login_required
 def company_timeline(request, pk: int):
     """htmx: the company's timeline (chips + first page) or, with ``cursor``, the next page."""
-    company = _company_or_404(request.user, pk)
+    company = company_or_404(request.user, pk)
     return _fragment(request, company=company, account=None)
 
 
@@ -131,7 +118,7 @@ def _fragment(request, *, company, account):
 @login_required
 def account_timeline(request, pk: int):
     """The account's own timeline page (with the quick log form)."""
-    account = _account_or_404(request.user, pk)
+    account = account_or_404(request.user, pk)
     if request.htmx:
         return _fragment(request, company=account.company, account=account)
     contacts = list(account.company.contacts.all())
@@ -153,7 +140,7 @@ def log_interaction(request, pk: int):
     """The quick log form (customer page or account page). htmx gets the section back — a
     fresh form and the timeline with the new entry, or the form with its errors inline."""
     user = request.user
-    company = _company_or_404(user, pk)
+    company = company_or_404(user, pk)
     accounts = list(
         visible_accounts(user)
         .filter(company=company)

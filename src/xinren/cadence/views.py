@@ -5,12 +5,10 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from xinren.customers.models import CustomerAccount
-from xinren.customers.selectors import account_for
+from xinren.customers.views import account_or_404
 from xinren.orgs.access import has_action
 from xinren.orgs.models import Action, OrgUnit
 from xinren.orgs.selectors import visible_org_units
@@ -23,10 +21,7 @@ from .models import AccountTier
 
 @login_required
 def account_tier(request, pk: int):
-    try:
-        account = account_for(request.user, pk)
-    except CustomerAccount.DoesNotExist:
-        raise Http404(_("客户账户不存在或不在您的数据范围内。")) from None
+    account = account_or_404(request.user, pk)
     if not has_action(request.user, Action.EDIT):
         raise PermissionDenied(_("您的角色没有“编辑”权限。"))
     status = selectors.visit_status(request.user, pk)

@@ -95,18 +95,22 @@ _ARCHIVE_PREFIX = re.compile(r"^[A-Z][A-Z0-9]{2}-\d{0,4}(-\d*)?$")
 
 
 class _RowMatches(Func):
-    """``search.row_match_sql`` as a filter expression, correlated through ``pk`` (so the
-    right table alias is used wherever the queryset ends up)."""
+    """A per-row "this company matches" probe as a filter expression, correlated through
+    ``pk`` (so the right table alias is used wherever the queryset ends up): the gram
+    table's primary key for Chinese phrases, else the full-text index."""
 
     output_field = BooleanField()
 
-    def __init__(self, pq: search.ParsedQuery):
+    def __init__(self, pq: search.ParsedQuery, gq: search.GramQuery | None = None):
         super().__init__(F("pk"))
-        self.pq = pq
+        self.pq, self.gq = pq, gq
 
     def as_sql(self, compiler, connection, **extra):
         pk_sql, pk_params = compiler.compile(self.source_expressions[0])
-        sql, params = search.row_match_sql(self.pq, pk_sql)
+        if self.gq is not None:
+            sql, params = search.gram_row_sql(self.gq, pk_sql)
+        else:
+            sql, params = search.row_match_sql(self.pq, pk_sql)
         return sql, [*params, *pk_params]
 
 
@@ -126,11 +130,16 @@ def search_companies(
     """Scoped search: name substring (Chinese), pinyin full and initials, contact name,
     USCC prefix, archive number prefix, contact phone prefix.
 
-    Each kind of match is first fetched as a short list of company ids (at most
-    ``search.CANDIDATE_CAP``, read from its index). A kind with more matches than that is
-    common, and is left as a per-row test instead: the newest companies then fill a page
-    after a few probes. Either way the filter means the same; only the plan differs, and no
-    query ever evaluates a common term in full or scans every company for a rare one."""
+    Lists are ordered newest first (``-id``). The name/contact/pinyin match is fetched as
+    the ids of the newest ``search.CANDIDATE_CAP + 1`` matches, read from an index in id
+    order with an early stop. At most ``CANDIDATE_CAP`` of them: that is the whole answer.
+    More: the term is common, and the filter becomes "one of the newest ``CANDIDATE_CAP``
+    matches, or older than the last of them and matching by a per-row index probe" — a first
+    page (newest first) is found inside the list without any probe, and only a narrow scope,
+    a deep page or an export reaches the probes. Codes (USCC, archive, phone) are a short
+    id list or, when there are too many, a plain filter. Either way the filter means exactly
+    "matches"; only the plan differs, and no query evaluates a common term in full or scans
+    every company for a rare one."""
     companies = visible_companies(user) if base is None else base
     pq = search.parse(q)
     if not pq.text:
@@ -138,11 +147,18 @@ def search_companies(
     ids: set[int] = set()
     conditions = Q(pk__in=[])
     if pq.words:
-        matched = search.match_ids(pq)
-        if matched is None:
-            conditions |= Q(_RowMatches(pq))
+        cap = search.CANDIDATE_CAP
+        if user_scope(user).everything:
+            cap = min(cap, search.GROUP_SCOPE_CAP)
+        gq = search.gram_query(pq)
+        if gq is not None:
+            newest = search.gram_newest_ids(gq, cap + 1)
         else:
-            ids.update(matched)
+            newest = search.newest_ids(pq, cap + 1)
+        ids.update(newest[:cap])
+        if len(newest) > cap:
+            oldest_listed = newest[cap - 1] if cap else newest[0] + 1
+            conditions |= Q(pk__lt=oldest_listed) & Q(_RowMatches(pq, gq))
     parts: list[tuple[QuerySet, Q]] = []
     code = pq.code.replace(" ", "")
     # A USCC prefix has a digit in it (pure letters are pinyin) and only USCC characters.

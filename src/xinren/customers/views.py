@@ -46,14 +46,17 @@ from .forms import (
 )
 
 
-def _company_or_404(user, pk: int) -> Company:
+def company_or_404(user, pk: int) -> Company:
+    """The company if the user may see it, else "not found" (never "forbidden": a user must
+    not learn that a customer outside their scope exists). Every package's pages use it."""
     try:
         return company_for(user, pk)
     except Company.DoesNotExist:
         raise Http404(_("客户不存在或不在您的数据范围内。")) from None
 
 
-def _account_or_404(user, pk: int) -> CustomerAccount:
+def account_or_404(user, pk: int) -> CustomerAccount:
+    """The account if the user may see it, else "not found" (see :func:`company_or_404`)."""
     try:
         return account_for(user, pk)
     except CustomerAccount.DoesNotExist:
@@ -120,7 +123,7 @@ def customer_export(request):
 @login_required
 def customer_detail(request, pk: int):
     user = request.user
-    company = _company_or_404(user, pk)
+    company = company_or_404(user, pk)
     accounts = list(
         visible_accounts(user)
         .filter(company=company)
@@ -187,7 +190,7 @@ def customer_create(request):
 
 @login_required
 def customer_edit(request, pk: int):
-    company = _company_or_404(request.user, pk)
+    company = company_or_404(request.user, pk)
     if not has_action(request.user, Action.EDIT):
         raise PermissionDenied(_("您的角色没有“编辑”权限。"))
     initial = {f: getattr(company, f) for f in services.COMPANY_FIELDS}
@@ -244,7 +247,7 @@ def customer_validate(request):
 @login_required
 @require_POST
 def customer_delete(request, pk: int):
-    company = _company_or_404(request.user, pk)
+    company = company_or_404(request.user, pk)
     try:
         services.delete_company(actor=request.user, company=company)
     except PermissionDenied as exc:
@@ -257,7 +260,7 @@ def customer_delete(request, pk: int):
 # --- accounts -------------------------------------------------------------------------------
 @login_required
 def account_open(request, pk: int):
-    company = _company_or_404(request.user, pk)
+    company = company_or_404(request.user, pk)
     form = AccountForm(
         request.POST or None,
         owners=assignable_owners(request.user),
@@ -279,7 +282,7 @@ def account_open(request, pk: int):
 
 @login_required
 def account_edit(request, pk: int):
-    account = _account_or_404(request.user, pk)
+    account = account_or_404(request.user, pk)
     initial = {f: getattr(account, f) for f in services.ACCOUNT_FIELDS}
     team = list(account.service_team.all())
     initial["service_team"] = team
@@ -322,7 +325,7 @@ def account_edit(request, pk: int):
 @login_required
 @require_POST
 def account_delete(request, pk: int):
-    account = _account_or_404(request.user, pk)
+    account = account_or_404(request.user, pk)
     services.delete_account(actor=request.user, account=account)
     messages.success(request, _("已删除账户 %(no)s。") % {"no": account.archive_no})
     if visible_companies(request.user).filter(pk=account.company_id).exists():
@@ -341,7 +344,7 @@ def _contact_or_404(user, pk: int) -> Contact:
 @login_required
 def contact_form(request, company_pk: int | None = None, pk: int | None = None):
     contact = _contact_or_404(request.user, pk) if pk else None
-    company = contact.company if contact else _company_or_404(request.user, company_pk)
+    company = contact.company if contact else company_or_404(request.user, company_pk)
     initial = {f: getattr(contact, f) for f in services.CONTACT_FIELDS} if contact else {}
     if contact and not sees_sensitive(request.user):
         initial["work_phone"] = ""  # never put a number into the page the user may not see
@@ -392,7 +395,7 @@ def _document_or_404(user, pk: int) -> Document:
 @login_required
 @require_POST
 def document_upload(request, pk: int):
-    company = _company_or_404(request.user, pk)
+    company = company_or_404(request.user, pk)
     form = DocumentForm(
         request.POST,
         request.FILES,
@@ -444,7 +447,7 @@ def document_delete(request, pk: int):
 @login_required
 def customer_history_rows(request, pk: int):
     """More history rows for the 360 page (htmx, keyset on id)."""
-    company = _company_or_404(request.user, pk)
+    company = company_or_404(request.user, pk)
     rows = company_history(request.user, company)
     before = request.GET.get("before", "")
     if before.isdigit():

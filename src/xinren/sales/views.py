@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from xinren.customers.models import CustomerAccount
-from xinren.customers.selectors import account_for, visible_documents
+from xinren.customers.selectors import visible_documents
+from xinren.customers.views import account_or_404
 from xinren.jobs.services import submit
 from xinren.orgs.access import has_action
 from xinren.orgs.models import Action
@@ -58,10 +59,7 @@ def _newest_url(request, param: str) -> str | None:
 
 
 def _account(request, pk: int) -> CustomerAccount:
-    try:
-        return account_for(request.user, pk)
-    except CustomerAccount.DoesNotExist:
-        raise Http404(_("客户账户不存在或不在您的数据范围内。")) from None
+    return account_or_404(request.user, pk)
 
 
 def _renamed(call, mapping):

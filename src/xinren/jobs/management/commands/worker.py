@@ -35,6 +35,11 @@ class Command(BaseCommand):
         logger = logging.getLogger("huey")
         if not logger.handlers:
             config.setup_logger(logger)
+        # Huey's own handler only (the root console handler printed every line twice), and
+        # each task execution (the outbox runs every minute) only with -v 2.
+        logger.propagate = False
+        logger.setLevel(logging.INFO if options.get("verbosity", 1) >= 2 else logging.WARNING)
+        logging.getLogger("huey.consumer").setLevel(logging.INFO)
         where = "Redis (REDIS_URL)" if settings.REDIS_URL else settings.HUEY.get("filename")
         self.stdout.write(f"Xinren worker: {workers} worker(s), queue {where}", ending="\n")
         self.stdout.flush()
