@@ -10,14 +10,11 @@ import pytest
 from django.utils import timezone
 
 from tests import factories
-from tests.web.test_browser import ARTIFACTS, CHROMIUM, _sign_in, browser  # noqa: F401
+from tests.browser import ARTIFACTS, BROWSER, sign_in
 
 from .conftest import log
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM, reason="Debian chromium not installed: browser tests SKIPPED"),
-]
+pytestmark = BROWSER
 
 NAMES = ["赵敏", "钱进", "孙丽", "周强", "吴昊", "郑爽", "王磊", "冯雪", "陈晨", "褚卫"]
 
@@ -48,10 +45,10 @@ def world(transactional_db):
     return {"rep": rep, "account": account}
 
 
-def test_staff_picker_and_my_next_steps(live_server, browser, world):  # noqa: F811
+def test_staff_picker_and_my_next_steps(live_server, browser, world):
     account = world["account"]
     page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 1000})
-    _sign_in(page, live_server.url, "rep")
+    sign_in(page, live_server.url, "rep")
     page.goto(f"{live_server.url}/accounts/{account.pk}/timeline/")
     staff = page.locator("[data-testid=staff]")
     assert "南方同事" not in staff.inner_text()  # another subsidiary: not offered
@@ -83,13 +80,13 @@ def test_staff_picker_and_my_next_steps(live_server, browser, world):  # noqa: F
     page.screenshot(path=str(ARTIFACTS / "my-next-steps-done-zh.png"), full_page=True)
 
     en = browser.new_page(locale="en-US", viewport={"width": 390, "height": 900})
-    _sign_in(en, live_server.url, "rep")
+    sign_in(en, live_server.url, "rep")
     en.goto(f"{live_server.url}/me/next-steps/")
     assert en.locator("[data-testid=my-step]").count() == 3
     assert "My next steps" in en.content()
     en.screenshot(path=str(ARTIFACTS / "my-next-steps-en-phone.png"), full_page=True)
 
     admin = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 600})
-    _sign_in(admin, live_server.url, "admin")
+    sign_in(admin, live_server.url, "admin")
     admin.goto(f"{live_server.url}/me/next-steps/")
     admin.screenshot(path=str(ARTIFACTS / "nav-admin-1280.png"))

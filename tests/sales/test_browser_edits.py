@@ -8,14 +8,11 @@ import datetime as dt
 import pytest
 
 from tests import factories
+from tests.browser import ARTIFACTS, BROWSER, sign_in
 
 from .conftest import make_milestone, make_order, pay
-from .test_browser import ARTIFACTS, CHROMIUM, _sign_in, browser  # noqa: F401 - fixture
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM, reason="Debian chromium not installed: browser tests SKIPPED"),
-]
+pytestmark = BROWSER
 
 
 @pytest.fixture
@@ -47,10 +44,10 @@ def world(transactional_db, monkeypatch):
     return {"rep": rep, "account": account, "paid": milestones[0], "open": milestones[-1]}
 
 
-def test_older_rows_and_edits(live_server, browser, world):  # noqa: F811
+def test_older_rows_and_edits(live_server, browser, world):
     account = world["account"]
     page = browser.new_page(locale="zh-CN", viewport={"width": 1400, "height": 1100})
-    _sign_in(page, live_server.url)
+    sign_in(page, live_server.url, "rep")
     page.goto(f"{live_server.url}/accounts/{account.pk}/sales/")
     orders = page.locator('[data-testid="order"]')
     first = orders.all_inner_texts()
@@ -75,7 +72,7 @@ def test_older_rows_and_edits(live_server, browser, world):  # noqa: F811
 
     # a paid milestone: amount locked, in English
     en = browser.new_page(locale="en-US", viewport={"width": 390, "height": 900})
-    _sign_in(en, live_server.url)
+    sign_in(en, live_server.url, "rep")
     en.goto(f"{live_server.url}/milestones/{world['paid'].pk}/edit/")
     assert en.locator('input[name="amount"]').is_disabled()
     assert "reverse the receipts first" in en.content()
