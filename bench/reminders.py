@@ -113,7 +113,8 @@ def _ids(items) -> list[int]:
 
 
 def _sql(vendor: str) -> str:
-    """Open milestones due within the subsidiary's lead time (default 3 days) or overdue."""
+    """Open milestones due within the subsidiary's lead time (default 3 days) or overdue
+    since at most ``REMINDER_OVERDUE_DAYS`` (first parameter: that oldest due date)."""
     if vendor == "sqlite":
         horizon = "date(%s, '+' || COALESCE(r.payment_days_before, 3) || ' days')"
     else:
@@ -122,7 +123,7 @@ def _sql(vendor: str) -> str:
         "SELECT m.id FROM sales_paymentmilestone m "
         "JOIN customers_customeraccount a ON a.id = m.account_id "
         "LEFT JOIN notifications_remindersettings r ON r.business_unit_id = a.business_unit_id "
-        f"WHERE m.paid_on IS NULL AND m.due_on <= {horizon}"
+        f"WHERE m.paid_on IS NULL AND m.due_on >= %s AND m.due_on <= {horizon}"
     )
 
 
@@ -136,9 +137,15 @@ def child(rows: int, reuse: bool) -> dict:
     today = timezone.localdate()
     sql = _sql(connection.vendor)
 
+    from xinren.notifications.reminders import overdue_since
+
+    since = overdue_since(today)
+
     def hand():
         with connection.cursor() as cur:
-            cur.execute(sql, [today.isoformat() if connection.vendor == "sqlite" else today])
+            day = today.isoformat() if connection.vendor == "sqlite" else today
+            oldest = since.isoformat() if connection.vendor == "sqlite" else since
+            cur.execute(sql, [oldest, day])
             return [r[0] for r in cur.fetchall()]
 
     def scanned():

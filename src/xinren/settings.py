@@ -255,6 +255,11 @@ HUEY = {
     **({"url": REDIS_URL} if REDIS_URL else {"filename": str(DATA_DIR / "jobs.sqlite3")}),
 }
 
+# Reminders: a first scan of an existing database announces only what fell due (overdue
+# payments, next steps, visits) or was logged late within these many days, not years of backlog.
+REMINDER_OVERDUE_DAYS = int(os.environ.get("XINREN_REMINDER_OVERDUE_DAYS", "30"))
+REMINDER_LATE_LOG_DAYS = int(os.environ.get("XINREN_REMINDER_LATE_LOG_DAYS", "7"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -29,6 +29,13 @@ class InteractionForm(BootstrapMixin, forms.Form):
     )
     subject = forms.CharField(label=_("主题"), max_length=200)
     summary = forms.CharField(label=_("纪要"), required=False, widget=forms.Textarea)
+    staff = forms.TypedMultipleChoiceField(
+        label=_("我方参与人"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("不选时为您本人。"),
+    )
     contacts = forms.TypedMultipleChoiceField(
         label=_("客户参与人"),
         coerce=int,
@@ -42,10 +49,13 @@ class InteractionForm(BootstrapMixin, forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
-    def __init__(self, *args, accounts, contacts, **kwargs):
+    def __init__(self, *args, accounts, contacts, staff=(), actor=None, **kwargs):
         """``accounts`` and ``contacts``: the visible accounts and the company's contacts
-        (already loaded by the page, so the form costs no query)."""
+        (already loaded by the page, so the form costs no query); ``staff``: the colleagues
+        who may be named (``selectors.staff_candidates``), ``actor`` ticked by default."""
         kwargs["initial"] = dict(kwargs.get("initial") or {})
+        if actor is not None:
+            kwargs["initial"].setdefault("staff", [actor.pk])
         kwargs["initial"].setdefault(
             "occurred_at", timezone.localtime().replace(second=0, microsecond=0)
         )
@@ -58,6 +68,12 @@ class InteractionForm(BootstrapMixin, forms.Form):
         ]
         if len(accounts) <= 1:
             self.fields["account"].widget = forms.HiddenInput()
+        self.fields["staff"].choices = [
+            (u.pk, f"{u.full_name or u.get_username()} · {u.org_unit.name}" if u.org_unit else
+             (u.full_name or u.get_username()))
+            for u in staff
+        ]  # fmt: skip
+        self.fields["staff"].widget.attrs["class"] = "form-check-input"
         self.fields["contacts"].choices = [
             (c.pk, f"{c.name}（{c.title}）" if c.title else c.name) for c in contacts
         ]

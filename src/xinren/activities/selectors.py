@@ -218,3 +218,63 @@ def interactions_by_id(user: User, events: list[TimelineEvent]) -> dict[int, Int
     if not ids:
         return {}
     return {i.pk: i for i in visible_interactions(user).filter(pk__in=ids)}
+
+
+# --- people and next steps ------------------------------------------------------------------
+STAFF_CANDIDATES_MAX = 500
+
+
+def staff_candidates(actor: User, accounts: list[CustomerAccount]) -> list[User]:
+    """Whom the log form offers as taking part: the actor first, then the active colleagues
+    of the accounts' subsidiaries (the set the account page's service-team picker offers;
+    :func:`xinren.activities.services.staff_allowed` is the rule on save). One query."""
+    units = {a.business_unit_id for a in accounts}
+    users = list(
+        User.objects.filter(
+            Q(pk=actor.pk) | Q(is_active=True, org_unit__business_unit_id__in=units)
+        )
+        .select_related("org_unit")
+        .order_by("org_unit__name", "full_name", "username")[:STAFF_CANDIDATES_MAX]
+    )
+    users.sort(key=lambda u: u.pk != actor.pk)  # stable: the actor first, the rest as ordered
+    return users
+
+
+MY_NEXT_STEPS_PAGE = 50
+
+
+def my_next_steps(user: User) -> QuerySet[Interaction]:
+    """Open next steps (not done) of the accounts the user may see, where the user owns or
+    serves the account or took part in the interaction."""
+    mine = Q(account__owner=user) | Q(account__service_team=user) | Q(staff=user)
+    ids = visible_interactions(user, open_next_steps=True).filter(mine).values("pk")
+    return Interaction.objects.filter(pk__in=ids)
+
+
+def _step_cursor(due: dt.date, pk: int) -> str:
+    return f"{due.isoformat()}.{pk}"
+
+
+def next_steps_page(user: User, *, after: str | None, limit: int = MY_NEXT_STEPS_PAGE) -> Page:
+    """One page of :func:`my_next_steps`, due date ascending (the most overdue first), keyset
+    on ``(next_step_due, id)``; a garbled ``after`` starts at the beginning."""
+    qs = my_next_steps(user).filter(next_step_due__isnull=False)  # the service requires one
+    if after:
+        try:
+            day, pk = after.split(".", 1)
+            due, last = dt.date.fromisoformat(day), int(pk)
+        except ValueError:
+            due = None
+        if due is not None and _step_cursor(due, last) == after:
+            qs = qs.filter(next_step_due__gte=due).filter(Q(next_step_due__gt=due) | Q(pk__gt=last))
+    rows = list(
+        qs.select_related("account", "account__company").order_by("next_step_due", "pk")[
+            : limit + 1
+        ]
+    )
+    items = rows[:limit]
+    more = len(rows) > limit
+    return Page(
+        items=items,
+        next_cursor=_step_cursor(items[-1].next_step_due, items[-1].pk) if more else None,
+    )

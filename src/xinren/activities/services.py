@@ -115,7 +115,10 @@ def _ids(value: Iterable | None, name: str, errors: dict) -> list[int]:
 
 
 def _validate(
-    values: dict[str, Any], account: CustomerAccount, logged_at: dt.datetime
+    values: dict[str, Any],
+    account: CustomerAccount,
+    logged_at: dt.datetime,
+    staff_anywhere: Iterable[int] = (),
 ) -> tuple[dict[str, Any], list[User], list[Contact]]:
     """Check every field at once (so a form can show every error); returns the cleaned values
     and the staff and contacts, or raises one ValidationError naming each bad field."""
@@ -156,9 +159,19 @@ def _validate(
     out["next_step_due"] = due
 
     staff_ids = _ids(values.get("staff"), "staff", errors)
-    staff = list(User.objects.filter(pk__in=staff_ids, is_active=True)) if staff_ids else []
+    staff = (
+        list(User.objects.filter(pk__in=staff_ids, is_active=True).select_related("org_unit"))
+        if staff_ids
+        else []
+    )
     if len(staff) != len(staff_ids):
         errors["staff"] = (_("我方参与人必须是在职的系统用户。"), "inactive_or_unknown")
+    elif outsiders := [u for u in staff if not staff_allowed(u, account, staff_anywhere)]:
+        errors["staff"] = (
+            _("我方参与人必须是该客户账户所属公司的同事：%(u)s")
+            % {"u": "、".join(u.full_name or u.get_username() for u in outsiders)},
+            "other_business_unit",
+        )
     contact_ids = _ids(values.get("contacts"), "contacts", errors)
     contacts = list(Contact.objects.filter(pk__in=contact_ids)) if contact_ids else []
     if len(contacts) != len(contact_ids) or any(
@@ -170,6 +183,15 @@ def _validate(
             {f: [ValidationError(message, code=rule)] for f, (message, rule) in errors.items()}
         )
     return out, staff, contacts
+
+
+def staff_allowed(user: User, account: CustomerAccount, anywhere: Iterable[int] = ()) -> bool:
+    """Who may be named as taking part: colleagues of the account's subsidiary (the same set
+    the account's service team is picked from), plus the actor and — on an edit — whoever was
+    already named (a group-level manager who joined the visit stays on it)."""
+    if user.pk in set(anywhere):
+        return True
+    return user.org_unit is not None and user.org_unit.business_unit_id == account.business_unit_id
 
 
 def _snapshot(interaction: Interaction, staff: list[int], contacts: list[int]) -> dict:
@@ -231,6 +253,7 @@ def log_interaction(
         },
         account,
         logged_at,
+        staff_anywhere={actor.pk},
     )
     interaction = Interaction(
         account=account,
@@ -294,7 +317,9 @@ def update_interaction(
     if "staff" in data and not data["staff"]:
         merged["staff"] = [actor]
     # An edit may move the date, but never to after the moment it was first logged.
-    values, staff_users, contact_rows = _validate(merged, account, interaction.logged_at)
+    values, staff_users, contact_rows = _validate(
+        merged, account, interaction.logged_at, staff_anywhere={actor.pk, *old_staff}
+    )
     for key, value in values.items():
         setattr(interaction, key, value)
     interaction.late = is_late(interaction.occurred_at, interaction.logged_at)

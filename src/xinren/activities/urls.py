@@ -11,5 +11,6 @@ urlpatterns = [
     path("accounts/<int:pk>/timeline/", views.account_timeline, name="account-timeline"),
     path("interactions/<int:pk>/edit/", views.edit_interaction, name="interaction-edit"),
     path("interactions/<int:pk>/delete/", views.delete_interaction, name="interaction-delete"),
+    path("me/next-steps/", views.my_next_steps, name="my-next-steps"),
     path("interactions/<int:pk>/done/", views.complete_next_step, name="interaction-done"),
 ]

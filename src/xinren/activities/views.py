@@ -64,7 +64,13 @@ def timeline_context(
         more_url = f"{_url('web:company-timeline', company.pk)}"
     can_log = has_action(user, Action.EDIT) and bool(accounts)
     if form is None and can_log:
-        form = InteractionForm(accounts=accounts, contacts=contacts, prefix="log")
+        form = InteractionForm(
+            accounts=accounts,
+            contacts=contacts,
+            staff=selectors.staff_candidates(user, accounts),
+            actor=user,
+            prefix="log",
+        )
     return {
         "company": company,
         "account": account,
@@ -147,7 +153,14 @@ def log_interaction(request, pk: int):
         if not accounts:
             raise Http404(_("客户账户不存在或不在您的数据范围内。"))
     contacts = list(company.contacts.all())
-    form = InteractionForm(request.POST, accounts=accounts, contacts=contacts, prefix="log")
+    form = InteractionForm(
+        request.POST,
+        accounts=accounts,
+        contacts=contacts,
+        staff=selectors.staff_candidates(user, accounts),
+        actor=user,
+        prefix="log",
+    )
 
     def save():
         account = next(a for a in accounts if a.pk == form.cleaned_data["account"])
@@ -163,6 +176,7 @@ def log_interaction(request, pk: int):
             next_step=data["next_step"],
             next_step_due=data["next_step_due"],
             contacts=data["contacts"],
+            staff=data["staff"],
         )
 
     saved = form.is_valid() and run_service(form, save)
@@ -231,9 +245,14 @@ def edit_interaction(request, pk: int):
         "next_step": interaction.next_step,
         "next_step_due": interaction.next_step_due,
         "contacts": [c.pk for c in interaction.contacts.all()],
+        "staff": [u.pk for u in interaction.staff.all()],
     }
+    staff = selectors.staff_candidates(user, [account])
+    named = {u.pk for u in staff}
+    # whoever was named stays offered (e.g. a group-level manager who joined the visit)
+    staff += [u for u in interaction.staff.select_related("org_unit") if u.pk not in named]
     form = InteractionEditForm(
-        request.POST or None, accounts=[account], contacts=contacts, initial=initial
+        request.POST or None, accounts=[account], contacts=contacts, staff=staff, initial=initial
     )
     version = posted_version(request, interaction)
 
@@ -268,3 +287,17 @@ def delete_interaction(request, pk: int):
     services.delete_interaction(actor=request.user, interaction=interaction)
     messages.success(request, _("互动记录已删除。"))
     return redirect("web:account-timeline", pk=interaction.account_id)
+
+
+@login_required
+def my_next_steps(request):
+    """我的跟进事项: open next steps of the accounts the user owns or serves (or of the
+    interactions they took part in), due date ascending, overdue first; "done" in place."""
+    page = selectors.next_steps_page(request.user, after=request.GET.get("after") or None)
+    context = {
+        "page": page,
+        "can_edit": has_action(request.user, Action.EDIT),
+        "nav": "next-steps",
+        "first": not request.GET.get("after"),
+    }
+    return render(request, "xinren/activities/my_next_steps.html", context)

@@ -23,10 +23,13 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from .models import JobRun, JobStatus
 
@@ -149,3 +152,29 @@ def submit(kind: str, user, func: str, /, **kwargs) -> JobRun:
     run_job(str(job.pk), func, kwargs)
     job.refresh_from_db()
     return job
+
+
+# --- housekeeping -------------------------------------------------------------------------------
+KEEP_FINISHED = timedelta(days=30)
+# No job runs this long: one still "running" after it lost its worker (killed, machine
+# restarted) would otherwise spin its progress bar forever.
+STALE_RUNNING = timedelta(hours=6)
+
+
+def prune_runs(now=None) -> dict[str, int]:
+    """Delete finished (done or failed) runs older than 30 days, and mark runs still
+    "running" six hours after they started as failed ("worker stopped"). Idempotent."""
+    now = now or timezone.now()
+    with translation.override(settings.LANGUAGE_CODE):  # no user here: the site's language
+        stopped = _("后台进程已停止：任务运行超过 6 小时仍未结束。")
+    stale = JobRun.objects.filter(
+        status=JobStatus.RUNNING, started_at__lt=now - STALE_RUNNING
+    ).update(
+        status=JobStatus.FAILED,
+        finished_at=now,
+        message=stopped[:255],
+    )
+    deleted, _by_model = JobRun.objects.filter(
+        status__in=[JobStatus.DONE, JobStatus.FAILED], finished_at__lt=now - KEEP_FINISHED
+    ).delete()
+    return {"stale_failed": stale, "deleted": deleted}

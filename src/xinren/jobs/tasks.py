@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.utils.module_loading import import_string
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
 from . import services
 
@@ -19,3 +20,13 @@ def run_job(job_id: str, func: str, kwargs: dict) -> None:
         raise
     message = result.get("message", "") if isinstance(result, dict) else ""
     services.finish(job_id, result, message=str(message))
+
+
+@db_periodic_task(crontab(minute="23"))
+@lock_task("housekeeping")
+def housekeeping() -> dict:
+    """Hourly: prune old job runs, fail runs whose worker died, and remove the sales import's
+    stashed uploads older than a day."""
+    from xinren.sales.tasks import remove_stale_uploads
+
+    return {**services.prune_runs(), "uploads_removed": remove_stale_uploads()}

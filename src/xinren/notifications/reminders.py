@@ -8,7 +8,14 @@ Each kind is one set-based query over an indexed date column:
   ``payment_days_before`` (default 3), or already past due (overdue);
 - visit due: accounts whose ``AccountTier.next_visit_due`` has come;
 - next step due: interactions with an open next step whose due date has come;
-- late follow-up log: interactions logged late within the last ``LATE_LOG_DAYS``.
+- late follow-up log: interactions logged late within the last ``REMINDER_LATE_LOG_DAYS``.
+
+Overdue items count only when they fell due within the last ``REMINDER_OVERDUE_DAYS``
+(settings, default 30; late logs ``REMINDER_LATE_LOG_DAYS``, default 7): the scan runs
+hourly, so on a running system every item is announced on the day it falls due, and the
+window only keeps the *first* scan of an existing database (say right after ``xinren demo``
+or an ERP import of old milestones) from announcing years of backlog at once. Each event is
+still announced exactly once (its ``event_key``).
 
 Every reminder has an ``event_key`` naming the event and its date (a moved due date is a new
 event). Recipients are the account's owner and its service team, each re-checked against
@@ -28,6 +35,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
@@ -43,7 +51,12 @@ from xinren.sales.models import Contract, ContractStatus, PaymentMilestone
 from .models import Notification, NotificationKind, ReminderSettings
 from .services import channels_for
 
-LATE_LOG_DAYS = 7
+
+def overdue_since(today: date) -> date:
+    """The oldest due date an overdue reminder still announces."""
+    return today - timedelta(days=max(0, settings.REMINDER_OVERDUE_DAYS))
+
+
 BATCH = int(os.environ.get("XINREN_REMINDER_BATCH", "1000"))
 # Test hook: seconds to sleep after each committed batch (the crash test kills the worker
 # during one of these pauses). Never set in production.
@@ -83,7 +96,7 @@ def due_payment_items(today: date):
     """Open payment milestones due within the subsidiary's lead days, or overdue, as
     ``(id, account_id, due_on, amount, paid_amount, currency)`` rows."""
     return (
-        PaymentMilestone.objects.filter(paid_on__isnull=True)
+        PaymentMilestone.objects.filter(paid_on__isnull=True, due_on__gte=overdue_since(today))
         .filter(
             _lead_q(
                 "payment_days_before",
@@ -117,7 +130,9 @@ def due_renewals(today: date):
 
 def due_visits(today: date):
     return (
-        AccountTier.objects.filter(next_visit_due__lte=today)
+        AccountTier.objects.filter(
+            next_visit_due__lte=today, next_visit_due__gte=overdue_since(today)
+        )
         .order_by()
         .values_list("account_id", "next_visit_due", "tier")
     )
@@ -125,7 +140,11 @@ def due_visits(today: date):
 
 def due_next_steps(today: date):
     return (
-        Interaction.objects.filter(next_step_due__lte=today, next_step_done=False)
+        Interaction.objects.filter(
+            next_step_due__lte=today,
+            next_step_due__gte=overdue_since(today),
+            next_step_done=False,
+        )
         .exclude(next_step="")
         .order_by()
         .values_list("pk", "account_id", "next_step_due", "next_step")
@@ -133,7 +152,8 @@ def due_next_steps(today: date):
 
 
 def late_logs(today: date):
-    since = timezone.make_aware(datetime.combine(today - timedelta(days=LATE_LOG_DAYS), time.min))
+    days = max(0, settings.REMINDER_LATE_LOG_DAYS)
+    since = timezone.make_aware(datetime.combine(today - timedelta(days=days), time.min))
     return (
         Interaction.objects.filter(late=True, logged_at__gte=since)
         .order_by()

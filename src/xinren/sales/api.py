@@ -34,6 +34,7 @@ from .schemas import (
     MilestoneIn,
     MilestoneOut,
     MilestonePage,
+    MilestonePatch,
     OrderDetailOut,
     OrderIn,
     OrderPage,
@@ -171,6 +172,25 @@ def create_milestone(request, account_id: Id, payload: MilestoneIn):
     account = account_for(request.auth, account_id)
     milestone = services.create_milestone(actor=request.auth, account=account, data=payload.dict())
     return Status(201, _milestone(milestone, timezone.localdate()))
+
+
+@router.get("/milestones/{milestone_id}", response={200: MilestoneOut, **ERRORS})
+def get_milestone(request, milestone_id: Id):
+    return _milestone(selectors.milestone_for(request.auth, milestone_id), timezone.localdate())
+
+
+@router.patch("/milestones/{milestone_id}", response={200: MilestoneOut, **ERRORS})
+def update_milestone(request, milestone_id: Id, payload: MilestonePatch):
+    """Correct the due date or description; the amount only while nothing has been received
+    (``has_receipts``). ``version`` is the one you read (stale → 409)."""
+    milestone = selectors.milestone_for(request.auth, milestone_id)
+    services.update_milestone(
+        actor=request.auth,
+        milestone=milestone,
+        data=payload.dict(exclude_unset=True, exclude={"version"}),
+        expected_version=payload.version,
+    )
+    return _milestone(selectors.milestone_for(request.auth, milestone_id), timezone.localdate())
 
 
 # --- receipts ---------------------------------------------------------------------------------

@@ -129,6 +129,34 @@ class MilestoneForm(_Form):
         ]
 
 
+class OrderEditForm(_Form):
+    """Date, contract and notes of an existing order (its amount is fixed once created)."""
+
+    ordered_on = forms.DateField(label=_("下单日期"), widget=DateInput())
+    contract_id = forms.ChoiceField(label=_("所属合同"), required=False)
+    notes = forms.CharField(label=_("备注"), required=False, max_length=2000, widget=forms.Textarea)
+
+    def __init__(self, *args, contracts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contract_id"].choices = [("", "—")] + [
+            (str(c.pk), f"{c.number} · {c.title}") for c in contracts
+        ]
+
+
+class MilestoneEditForm(_Form):
+    """Due date and description; the amount only while nothing has been received."""
+
+    due_on = forms.DateField(label=_("应收日期"), widget=DateInput())
+    amount = _money(_("应收金额"))
+    description = forms.CharField(label=_("说明"), required=False, max_length=200)
+
+    def __init__(self, *args, amount_locked=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if amount_locked:
+            self.fields["amount"].disabled = True
+            self.fields["amount"].help_text = _("已有到账记录，金额不能修改（请先冲销到账）。")
+
+
 class ReceiptForm(_Form):
     milestone_id = forms.ChoiceField(label=_("收款节点"))
     received_on = forms.DateField(label=_("到账日期"), widget=DateInput())

@@ -173,6 +173,15 @@ class MilestoneIn(Schema):
     order_id: Id | None = None
 
 
+class MilestonePatch(Schema):
+    """Due date and description any time; ``amount`` only while nothing has been received."""
+
+    version: int = Field(..., ge=1)
+    due_on: date = None
+    description: Text = Field(None, max_length=200)
+    amount: MoneyIn | None = None
+
+
 class MilestoneOut(Schema):
     id: int
     account_id: int

@@ -5,8 +5,9 @@ account outside the user's scope does not exist for them."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from xinren.customers.models import CustomerAccount
 from xinren.customers.selectors import account_for, visible_accounts
@@ -112,3 +113,47 @@ def milestone_status(m: PaymentMilestone, today: dt.date) -> str:
 
 def account_of(user: User, account_id: int) -> CustomerAccount:
     return account_for(user, account_id)
+
+
+# --- keyset pages of an account's lists (pages) -----------------------------------------------
+@dataclass
+class DatePage:
+    """Rows newest first on ``(date, id)``; ``next_cursor`` opens the older rows (or None)."""
+
+    items: list = field(default_factory=list)
+    next_cursor: str | None = None
+
+
+def _cursor(day: dt.date, pk: int) -> str:
+    return f"{day.isoformat()}.{pk}"
+
+
+def parse_date_cursor(raw: str | None) -> tuple[dt.date, int] | None:
+    """``(date, id)`` of a cursor such as ``2026-03-01.42``; None for none or a garbled one
+    (the page then simply starts at the newest rows)."""
+    if not raw:
+        return None
+    try:
+        day, pk = raw.split(".", 1)
+        parsed = (dt.date.fromisoformat(day), int(pk))
+    except ValueError:
+        return None
+    return parsed if 0 < parsed[1] < 2**63 and _cursor(*parsed) == raw else None
+
+
+def date_page(queryset: QuerySet, date_field: str, cursor: str | None, size: int) -> DatePage:
+    """One keyset page newest first on ``(date_field, id)`` — one query however deep (the
+    redundant ``date <= d`` bound lets the ``(account, date)`` index start at the cursor)."""
+    after = parse_date_cursor(cursor)
+    if after is not None:
+        day, pk = after
+        queryset = queryset.filter(**{f"{date_field}__lte": day}).filter(
+            Q(**{f"{date_field}__lt": day}) | Q(pk__lt=pk)
+        )
+    rows = list(queryset.order_by(f"-{date_field}", "-pk")[: size + 1])
+    items = rows[:size]
+    more = len(rows) > size
+    return DatePage(
+        items=items,
+        next_cursor=_cursor(getattr(items[-1], date_field), items[-1].pk) if more else None,
+    )

@@ -67,6 +67,7 @@ __all__ = [
     "update_order",
     "delete_order",
     "create_milestone",
+    "update_milestone",
     "delete_milestone",
     "record_receipt",
     "reverse_receipt",
@@ -561,6 +562,61 @@ def create_milestone(
         occurred,
         _milestone_title(milestone),
         {"due_on": due_on.isoformat(), "amount": str(amount), "currency": currency},
+    )
+    return milestone
+
+
+MILESTONE_FIELDS = ("due_on", "description", "amount")
+
+
+@transaction.atomic
+def update_milestone(
+    *, actor: User, milestone: PaymentMilestone, data: dict, expected_version: int | None
+) -> PaymentMilestone:
+    """Correct a milestone's due date and description; its amount only while nothing has been
+    received against it (receipts and the paid-in-full date depend on it: reverse them
+    first). Within an order, all milestones together stay within the order amount."""
+    account = require_account(actor, milestone.account, Action.EDIT)
+    # Lock the row: a receipt recorded meanwhile must not slip between the check and the save.
+    locked = PaymentMilestone.objects.select_for_update().get(pk=milestone.pk)
+    milestone.paid_amount, milestone.paid_on = locked.paid_amount, locked.paid_on
+    before = snapshot(milestone)
+    if "due_on" in data:
+        milestone.due_on = _date(data, "due_on")
+    if "description" in data:
+        milestone.description = _text(data, "description", 200)
+    if "amount" in data and data["amount"] not in (None, ""):
+        amount = parse_amount(data["amount"], "amount")
+        if amount != milestone.amount:
+            if milestone.paid_amount > 0 or milestone.receipts.exists():
+                raise field_error(
+                    "amount",
+                    _("该收款节点已有到账记录，金额不能再修改（请先冲销到账）。"),
+                    "has_receipts",
+                )
+            if milestone.order_id is not None:
+                order = Order.objects.get(pk=milestone.order_id)
+                others = order.milestones.exclude(pk=milestone.pk).aggregate(s=Sum("amount"))[
+                    "s"
+                ] or Decimal("0")
+                if others + amount > order.amount:
+                    raise field_error(
+                        "amount",
+                        _("收款节点合计不能超过订单金额（尚可安排 %(v)s）。")
+                        % {"v": order.amount - others},
+                        "exceeds_order",
+                    )
+            milestone.amount = amount
+    save_versioned(milestone, expected_version, list(MILESTONE_FIELDS))
+    _history(actor, "update", milestone, account, before=before, after=snapshot(milestone))
+    update_events(
+        milestone,
+        title=_milestone_title(milestone),
+        detail={
+            "due_on": milestone.due_on.isoformat(),
+            "amount": str(milestone.amount),
+            "currency": milestone.currency,
+        },
     )
     return milestone
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
@@ -26,10 +25,37 @@ from xinren.orgs.access import has_action
 from xinren.orgs.models import Action
 from xinren.web.forms import posted_version, run_service
 
-from . import figures, imports, selectors, services
-from .forms import ContractForm, ImportForm, MilestoneForm, OrderForm, ReceiptForm
+from . import figures, imports, selectors, services, tasks
+from .forms import (
+    ContractForm,
+    ImportForm,
+    MilestoneEditForm,
+    MilestoneForm,
+    OrderEditForm,
+    OrderForm,
+    ReceiptForm,
+)
 
 LIST_LIMIT = 50
+# Each list of the page pages on its own: ``?<param>=<cursor>`` shows its older rows.
+LISTS = {"c": "contracts", "o": "orders", "m": "milestones", "r": "receipts"}
+
+
+def _older_url(request, param: str, cursor: str | None) -> str | None:
+    """The page's address with one list moved on to ``cursor`` (the others stay put)."""
+    if cursor is None:
+        return None
+    query = request.GET.copy()
+    query[param] = cursor
+    return f"?{query.urlencode()}#{LISTS[param]}"
+
+
+def _newest_url(request, param: str) -> str | None:
+    if not request.GET.get(param):
+        return None
+    query = request.GET.copy()
+    query.pop(param)
+    return f"?{query.urlencode()}#{LISTS[param]}"
 
 
 def _account(request, pk: int) -> CustomerAccount:
@@ -67,16 +93,29 @@ def account_sales(request, pk: int):
     user = request.user
     can = _can(user)
     today = timezone.localdate()
-    contracts = list(
-        selectors.account_contracts(user, pk).order_by("-signed_on", "-pk")[:LIST_LIMIT]
-    )
-    orders = list(selectors.account_orders(user, pk).order_by("-ordered_on", "-pk")[:LIST_LIMIT])
-    milestones = list(
-        selectors.account_milestones(user, pk).order_by("-due_on", "-pk")[: LIST_LIMIT * 2]
-    )
-    receipts = list(
-        selectors.account_receipts(user, pk).order_by("-received_on", "-pk")[:LIST_LIMIT]
-    )
+    pages = {
+        "c": selectors.date_page(
+            selectors.account_contracts(user, pk), "signed_on", request.GET.get("c"), LIST_LIMIT
+        ),
+        "o": selectors.date_page(
+            selectors.account_orders(user, pk), "ordered_on", request.GET.get("o"), LIST_LIMIT
+        ),
+        "m": selectors.date_page(
+            selectors.account_milestones(user, pk), "due_on", request.GET.get("m"), LIST_LIMIT * 2
+        ),
+        "r": selectors.date_page(
+            selectors.account_receipts(user, pk), "received_on", request.GET.get("r"), LIST_LIMIT
+        ),
+    }
+    contracts, orders = pages["c"].items, pages["o"].items
+    milestones, receipts = pages["m"].items, pages["r"].items
+    paging = {
+        LISTS[p]: {
+            "older": _older_url(request, p, page.next_cursor),
+            "newest": _newest_url(request, p),
+        }
+        for p, page in pages.items()
+    }
     open_milestones = list(
         selectors.account_milestones(user, pk)
         .filter(paid_on__isnull=True)
@@ -157,6 +196,7 @@ def account_sales(request, pk: int):
         "orders": orders,
         "milestones": [(m, selectors.milestone_status(m, today)) for m in milestones],
         "receipts": receipts,
+        "paging": paging,
         "contract_form": contract_form,
         "order_form": order_form,
         "milestone_form": milestone_form,
@@ -208,6 +248,90 @@ def contract_edit(request, pk: int):
         {"form": form, "contract": contract, "account": account, "company": account.company,
          "version": contract.version if request.method != "POST" else version},
         status=409 if getattr(form, "conflict", False) else 200,
+    )  # fmt: skip
+
+
+def _edit_page(request, *, obj, form, save, message, title, label):
+    """The edit page of an order or milestone: version-checked save, conflict → 409 with the
+    input kept."""
+    version = posted_version(request, obj)
+    if request.method == "POST" and form.is_valid() and run_service(form, lambda: save(version)):
+        messages.success(request, message)
+        return redirect("web:account-sales", pk=obj.account_id)
+    account = obj.account
+    return render(
+        request,
+        "xinren/sales/record_form.html",
+        {"form": form, "account": account, "company": account.company, "title": title,
+         "label": label, "version": obj.version if request.method != "POST" else version},
+        status=409 if getattr(form, "conflict", False) else 422 if form.errors else 200,
+    )  # fmt: skip
+
+
+@login_required
+def order_edit(request, pk: int):
+    """Correct an order's date, contract or notes."""
+    try:
+        order = selectors.order_for(request.user, pk)
+    except ObjectDoesNotExist:
+        raise Http404(_("订单不存在或不在您的数据范围内。")) from None
+    if not has_action(request.user, Action.EDIT):
+        raise PermissionDenied(_("您的角色没有“编辑”权限。"))
+    contracts = list(
+        selectors.account_contracts(request.user, order.account_id).order_by("-signed_on", "-pk")[
+            :200
+        ]
+    )
+    if order.contract is not None and order.contract not in contracts:
+        contracts.append(order.contract)
+    initial = {
+        "ordered_on": order.ordered_on,
+        "contract_id": str(order.contract_id or ""),
+        "notes": order.notes,
+    }
+    form = OrderEditForm(request.POST or None, contracts=contracts, initial=initial)
+
+    def save(version):
+        services.update_order(
+            actor=request.user, order=order, data=dict(form.cleaned_data),
+            expected_version=version,
+        )  # fmt: skip
+
+    return _edit_page(
+        request, obj=order, form=form, save=save, message=_("订单已保存。"),
+        title=_("编辑订单"), label=f"{order.number} · {order.amount:,.2f} {order.currency}",
+    )  # fmt: skip
+
+
+@login_required
+def milestone_edit(request, pk: int):
+    """Correct a milestone's due date and description (its amount while nothing is received)."""
+    try:
+        milestone = selectors.milestone_for(request.user, pk)
+    except ObjectDoesNotExist:
+        raise Http404(_("收款节点不存在或不在您的数据范围内。")) from None
+    if not has_action(request.user, Action.EDIT):
+        raise PermissionDenied(_("您的角色没有“编辑”权限。"))
+    locked = milestone.paid_amount > 0
+    initial = {
+        "due_on": milestone.due_on,
+        "amount": f"{milestone.amount:.2f}",
+        "description": milestone.description,
+    }
+    form = MilestoneEditForm(request.POST or None, amount_locked=locked, initial=initial)
+
+    def save(version):
+        data = dict(form.cleaned_data)
+        if locked:
+            data.pop("amount", None)
+        services.update_milestone(
+            actor=request.user, milestone=milestone, data=data, expected_version=version
+        )
+
+    return _edit_page(
+        request, obj=milestone, form=form, save=save, message=_("收款节点已保存。"),
+        title=_("编辑收款节点"),
+        label=f"{milestone.due_on:%Y-%m-%d} · {milestone.amount:,.2f} {milestone.currency}",
     )  # fmt: skip
 
 
@@ -264,7 +388,7 @@ SESSION_KEY = "sales_import"
 
 
 def _stash_dir() -> Path:
-    path = Path(settings.MEDIA_ROOT) / "imports"
+    path = tasks.stash_dir()  # old files are removed by the hourly housekeeping job
     path.mkdir(parents=True, exist_ok=True)
     return path
 
