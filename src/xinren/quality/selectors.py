@@ -171,7 +171,7 @@ def duplicate_candidates(
     """Companies of the golden master the typed customer may already be, best first.
 
     Only a user who may create customers asks (it is part of creating one). The number of
-    queries is fixed (at most 11), whatever the size of the master."""
+    queries is fixed (at most 13), whatever the size of the master."""
     require_action(user, Action.CREATE)
     if not 1 <= limit <= MAX_LIMIT:
         raise field_error("limit", _("limit 必须在 1 到 %(n)d 之间。") % {"n": MAX_LIMIT}, "range")
@@ -191,11 +191,14 @@ def duplicate_candidates(
             add(cid, "same_name", _("规范化后的名称相同"))
         sounds = CompanyKey.objects.filter(pinyin_key=q.pinyin).values_list("pk", flat=True)
         for cid in sounds[:EXACT_POOL]:
-            add(cid, "same_pinyin", _("名称读音相同"))
+            if "same_name" not in reasons.get(cid, {}):  # implied by the same name
+                add(cid, "same_pinyin", _("名称读音相同"))
     if q.phone:
         by_company = CompanyKey.objects.filter(phone_digits=q.phone).values_list("pk", flat=True)
-        by_contact = Contact.objects.filter(phone_digits=q.phone).values_list(
-            "company_id", flat=True
+        by_contact = (
+            Contact.objects.filter(phone_digits=q.phone)
+            .order_by()
+            .values_list("company_id", flat=True)
         )
         for cid in [*by_company[:EXACT_POOL], *by_contact[:EXACT_POOL]]:
             add(cid, "same_phone", _("电话相同"))
@@ -219,6 +222,8 @@ def duplicate_candidates(
         for _key, similarity, cid in process.extract(
             q.key, choices, scorer=fuzz.ratio, score_cutoff=SIMILAR_WITH_REGION, limit=None
         ):
+            if "same_name" in reasons.get(cid, {}):
+                continue  # the stronger reason already says it
             s = int(round(similarity))
             if _same_region(q.region_code, rows[cid]["region_code"]):
                 add(cid, "similar_name_region", _("名称相似（%(s)d%%）且地区相同") % {"s": s})
