@@ -250,7 +250,14 @@ def duplicate_candidates(
                 exact=exact,
             )
         )
-    out.sort(key=lambda c: (-c.score, -(c.company_id or 0)))
+    # Ties: a company in the typed region first, then the newest.
+    out.sort(
+        key=lambda c: (
+            -c.score,
+            not _same_region(q.region_code, rows[c.company_id]["region_code"]),
+            -(c.company_id or 0),
+        )
+    )
     out = out[:limit]
     seen = set(
         visible_companies(user)
