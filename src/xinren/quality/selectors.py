@@ -147,7 +147,9 @@ def rare_pieces(key: str, count: int = 2) -> list[str]:
     with connection.cursor() as cur:
         cur.execute(sql, params)
         counts = dict(cur.fetchall())
-    return sorted(pieces, key=lambda p: (counts.get(p, 0), pieces.index(p)))[:count]
+    # A pair no company has (a typo's) finds nothing: the rarest of those that exist.
+    found = [p for p in pieces if counts.get(p, 0)]
+    return sorted(found, key=lambda p: (counts[p], pieces.index(p)))[:count]
 
 
 def _similar_ids(user: User, key: str) -> list[int]:
