@@ -71,6 +71,7 @@ def child(rows: int, reuse: bool) -> dict:
 
     from xinren.customers.models import Company
     from xinren.orgs.models import User
+    from xinren.quality.models import CompanyKey
     from xinren.quality.normalize import name_key
     from xinren.quality.selectors import duplicate_candidates
     from xinren.quality.services import backfill_keys
@@ -115,6 +116,10 @@ def child(rows: int, reuse: bool) -> dict:
             core = name_key(typed)[:4]
             like += C.timed(lambda core=core: scan(core), 1)
             got = {x.uscc for x in found[-1]}
+            if kind == "typo" and CompanyKey.objects.filter(name_key=name_key(typed)).exists():
+                # The demo's small vocabulary: the mistyped name is another company's name,
+                # which then rightly outranks the one meant.
+                kind = "typo_is_other_name"
             hits.setdefault(kind, []).append(int(c.uscc in got))
     result = {
         "engine": C.vendor(),
@@ -133,7 +138,7 @@ def child(rows: int, reuse: bool) -> dict:
         f"p95 {result['like']['p95']:.2f} ms"
     )
     for kind, rate in result["found"].items():
-        C.log(f"stored company among the candidates, {kind:15} {rate:6.1%}")
+        C.log(f"stored company among the 5 candidates, {kind:18} {rate:6.1%} (n={len(hits[kind])})")
     return result
 
 
