@@ -181,7 +181,7 @@ def duplicate_candidates(
     """Companies of the golden master the typed customer may already be, best first.
 
     Only a user who may create customers asks (it is part of creating one). The number of
-    queries is fixed (at most 15), whatever the size of the master."""
+    queries is fixed (at most 16), whatever the size of the master."""
     require_action(user, Action.CREATE)
     if not 1 <= limit <= MAX_LIMIT:
         raise field_error("limit", _("limit 必须在 1 到 %(n)d 之间。") % {"n": MAX_LIMIT}, "range")
