@@ -130,9 +130,11 @@ def _register_routers() -> None:
     from xinren.jobs.api import router as jobs_router
     from xinren.notifications.api import router as notifications_router
     from xinren.orgs.api import router as orgs_router
+    from xinren.quality.api import router as quality_router
     from xinren.sales.api import router as sales_router
 
     api.add_router("", orgs_router)
+    api.add_router("", quality_router)  # before customers: /companies/duplicates
     api.add_router("", customers_router)
     api.add_router("", cadence_router)
     api.add_router("", sales_router)

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "xinren.activities",
     "xinren.sales",
     "xinren.cadence",
+    "xinren.quality",
     "xinren.notifications",
     "xinren.jobs",
     "huey.contrib.djhuey",

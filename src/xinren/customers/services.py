@@ -19,6 +19,7 @@ from xinren.core.errors import field_error
 from xinren.core.locking import save_versioned
 from xinren.orgs.access import require_action, user_scope
 from xinren.orgs.models import Action, OrgUnit, User
+from xinren.quality.services import index_company
 from xinren.standards.idcard import validate_id_number
 from xinren.standards.phone import normalize_phone, phone_digits
 from xinren.standards.uscc import normalize_uscc, validate_uscc
@@ -228,6 +229,7 @@ def create_customer(
         actor=actor, action="create", instance=new, after=snapshot(new), company_id=new.pk
     )
     reindex_companies([new.pk])
+    index_company(new)  # duplicate-check keys (xinren.quality), same transaction
     return open_account(
         actor=actor,
         company=new,
@@ -323,6 +325,8 @@ def update_company(
     )
     if {"name", "name_en"} & set(data):
         reindex_companies([company.pk])
+    if {"name", "phone"} & set(data):
+        index_company(company)  # duplicate-check keys (xinren.quality), same transaction
     return company
 
 

@@ -35,6 +35,7 @@ from xinren.customers.models import (
     SizeBand,
 )
 from xinren.customers.services import allocate_archive_block
+from xinren.quality.services import index_companies
 from xinren.standards import codes
 from xinren.standards.uscc import generate_uscc
 
@@ -374,6 +375,7 @@ class Generator:
                     for pk, c in zip(ids, made, strict=True)
                 ]
             )
+            index_companies(ids)  # duplicate-check keys (xinren.quality)
         return len(made)
 
     def _changes(self, pk: int, company: DemoCompany):

@@ -54,6 +54,7 @@ urlpatterns = [
     path("admin/cadence/", cadence_views.visit_policies, name="visit-policies"),
     *sales_urls.urlpatterns,
     path("", include("xinren.activities.urls")),  # interactions and timelines
+    path("", include("xinren.quality.urls")),  # duplicate check on entry
     # notifications and background jobs
     path("notifications/", notification_views.notification_list, name="notifications"),
     path("notifications/badge/", notification_views.unread_badge, name="notification-badge"),

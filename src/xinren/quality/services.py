@@ -1,0 +1,68 @@
+"""Writes of the quality package. For now: the lookup keys the duplicate check reads, kept in
+step with the golden master by ``xinren.customers.services`` (one call, same transaction)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from xinren.customers.models import Company
+from xinren.standards.phone import phone_digits
+
+from .models import CompanyKey
+from .normalize import name_key, name_pinyin
+
+
+def _key(company_id: int, name: str, phone: str) -> CompanyKey:
+    return CompanyKey(
+        company_id=company_id,
+        name_key=name_key(name),
+        pinyin_key=name_pinyin(name),
+        phone_digits=phone_digits(phone)[:24],
+    )
+
+
+def index_company(company: Company) -> None:
+    """Insert or refresh one company's keys (call inside the company write's transaction).
+    Not a user action, so no rights check: the customer service calling it has checked."""
+    key = _key(company.pk, company.name, company.phone or "")
+    CompanyKey.objects.update_or_create(
+        company_id=company.pk,
+        defaults={
+            "name_key": key.name_key,
+            "pinyin_key": key.pinyin_key,
+            "phone_digits": key.phone_digits,
+        },
+    )
+
+
+def index_companies(company_ids: Sequence[int]) -> int:
+    """Rewrite the keys of these companies in bulk (demo data, back-fills)."""
+    rows = Company.objects.filter(pk__in=list(company_ids)).values_list("id", "name", "phone")
+    return write_keys(rows)
+
+
+def write_keys(rows: Iterable[tuple[int, str, str]]) -> int:
+    keys = [_key(pk, name, phone or "") for pk, name, phone in rows]
+    CompanyKey.objects.filter(pk__in=[k.company_id for k in keys]).delete()
+    CompanyKey.objects.bulk_create(keys, batch_size=2000)
+    return len(keys)
+
+
+def backfill_keys(batch: int = 5000) -> int:
+    """Keys for every company that has none (migration, bench, after a bulk load)."""
+    done, last = 0, 0
+    while True:
+        rows = list(
+            Company.objects.filter(pk__gt=last)
+            .order_by("pk")
+            .values_list("id", "name", "phone")[:batch]
+        )
+        if not rows:
+            return done
+        last = rows[-1][0]
+        have = set(
+            CompanyKey.objects.filter(pk__gt=rows[0][0] - 1, pk__lte=last).values_list(
+                "pk", flat=True
+            )
+        )
+        done += write_keys([r for r in rows if r[0] not in have])
