@@ -68,8 +68,9 @@ def test_timeline_on_the_customer_page(live_server, browser, history):
     page.wait_for_selector("[data-field=subject]")
     assert page.input_value("#id_summary") == "只写了纪要"
 
-    # infinite scroll: the sentinel loads the next keyset page
-    page.locator("[data-testid=timeline-more]").scroll_into_view_if_needed()
+    # infinite scroll: the sentinel loads the next keyset page. Scroll the window, not the
+    # sentinel: once revealed, htmx swaps it out, and a handle on it may already be detached.
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
     page.wait_for_function("document.querySelectorAll('[data-testid=timeline-event]').length > 20")
 
     # kind chips
