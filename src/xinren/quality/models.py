@@ -7,7 +7,9 @@ and ``xinren.customers.services`` keeps them in step with one call to
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from xinren.customers.models import Company
 
@@ -27,3 +29,74 @@ class CompanyKey(models.Model):
 
     def __str__(self) -> str:
         return self.name_key
+
+
+class DedupeRun(models.Model):
+    """One batch duplicate detection over the whole golden master (a background job)."""
+
+    job = models.ForeignKey(
+        "jobs.JobRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    companies = models.PositiveIntegerField(_("企业数"), default=0)
+    compared = models.PositiveBigIntegerField(_("比较的配对数"), default=0)
+    pairs_found = models.PositiveIntegerField(_("发现的疑似重复"), default=0)
+    pairs_new = models.PositiveIntegerField(_("新增待审"), default=0)
+    parameters = models.JSONField(default=dict, blank=True)  # threshold, engine version …
+
+    class Meta:
+        verbose_name = _("批量查重")
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"dedupe {self.started_at:%Y-%m-%d %H:%M} {self.pairs_found}"
+
+
+class PairStatus(models.TextChoices):
+    OPEN = "open", _("待审")
+    SAME = "same", _("同一企业")
+    DIFFERENT = "different", _("不同企业")
+    UNSURE = "unsure", _("不确定")
+    MERGED = "merged", _("已合并")
+
+
+class DuplicatePair(models.Model):
+    """A candidate pair found by batch detection, and the steward's remembered decision.
+
+    Stored once per unordered pair (``company_a_id < company_b_id``); a later run refreshes the
+    score and reasons but never reopens a decided pair."""
+
+    company_a = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
+    company_b = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
+    score = models.PositiveSmallIntegerField(_("相似度"))
+    reasons = models.JSONField(_("原因"), default=list)  # [{"code": "same_uscc", "score": 100}]
+    status = models.CharField(
+        _("状态"), max_length=10, choices=PairStatus.choices, default=PairStatus.OPEN
+    )
+    run = models.ForeignKey(
+        DedupeRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="pairs"
+    )
+    found_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("疑似重复")
+        ordering = ["-score", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["company_a", "company_b"], name="one_pair"),
+            models.CheckConstraint(
+                condition=models.Q(company_a__lt=models.F("company_b")), name="pair_ordered"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "-score"])]
+
+    def __str__(self) -> str:
+        return f"{self.company_a_id}~{self.company_b_id} {self.score}"
