@@ -130,6 +130,12 @@ def _strip_regions(text: str) -> str:
     return text
 
 
+def strip_region_prefix(text: str) -> str:
+    """``text`` without its leading province/prefecture names (addresses: 上海市浦东新区… →
+    浦东新区…)."""
+    return _strip_regions(text)
+
+
 def _core(text: str) -> str:
     return _strip_regions(_strip_legal_forms(text))
 
@@ -199,7 +205,11 @@ def name_key(name: str | None) -> str:
 def name_pinyin(name: str | None) -> str:
     """Pinyin of the normalised name (latin kept as is): homophones agree, 美的 / 美得 → MEIDE.
     Syllables come from the search index's own pinyin function."""
-    key = name_key(name)
+    return key_pinyin(name_key(name))
+
+
+def key_pinyin(key: str) -> str:
+    """:func:`name_pinyin` of an already normalised key."""
     out: list[str] = []
     chinese: list[str] = []
     for ch in key:

@@ -42,15 +42,13 @@ from xinren.standards.codes import region_label, validate_region_code
 from xinren.standards.phone import phone_digits
 from xinren.standards.uscc import normalize_uscc
 
+from .matching import SCORES, SIMILAR_WITH_REGION, combine, same_region, similar_name_score
 from .models import CompanyKey
 from .normalize import name_key, name_pinyin
 
 MAX_LIMIT = 20
 EXACT_POOL = 20  # rows read per exact key (same name, pinyin, phone)
 SIMILAR_POOL = 100  # newest matches read per rare piece
-SIMILAR_WITH_REGION = 70  # fuzz.ratio needed with a shared region
-SIMILAR_ALONE = 80  # … without one
-SCORES = {"same_uscc": 100, "same_name": 90, "same_pinyin": 80, "same_phone": 75}
 _USCC_CHARS = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{1,18}$")
 _PHONE_INPUT = re.compile(r"^\+?[\d\s()-]+$")
 
@@ -118,15 +116,6 @@ def clean_input(
         phone=digits,
         region_code=region,
     )
-
-
-def _same_region(a: str, b: str) -> bool:
-    """Same prefecture (or the same province when either code names only a province)."""
-    if not a or not b:
-        return False
-    a, b = a.rstrip("0") or a, b.rstrip("0") or b
-    n = max(2, min(len(a), len(b), 4))
-    return a[:n] == b[:n]
 
 
 def rare_pieces(key: str, count: int = 2) -> list[str]:
@@ -235,20 +224,20 @@ def duplicate_candidates(
             if "same_name" in reasons.get(cid, {}):
                 continue  # the stronger reason already says it
             s = int(round(similarity))
-            if _same_region(q.region_code, rows[cid]["region_code"]):
+            region = same_region(q.region_code, rows[cid]["region_code"])
+            if not (score := similar_name_score(s, region)):
+                continue
+            if region:
                 add(cid, "similar_name_region", _("名称相似（%(s)d%%）且地区相同") % {"s": s})
-                similar[cid] = 50 + s * 35 // 100
-            elif s >= SIMILAR_ALONE:
+            else:
                 add(cid, "similar_name", _("名称相似（%(s)d%%）") % {"s": s})
-                similar[cid] = s * 60 // 100
+            similar[cid] = score
     out: list[Candidate] = []
     for cid, found in reasons.items():
         if cid not in rows:
             continue  # deleted meanwhile
-        scores = [SCORES.get(code) or similar.get(cid, 0) for code in found]
-        score = max(scores) + 4 * (len(scores) - 1)
         exact = "same_uscc" in found
-        score = 100 if exact else min(score, 99)
+        score = combine([SCORES.get(code) or similar.get(cid, 0) for code in found], exact=exact)
         row = rows[cid]
         out.append(
             Candidate(
@@ -264,7 +253,7 @@ def duplicate_candidates(
     out.sort(
         key=lambda c: (
             -c.score,
-            not _same_region(q.region_code, rows[c.company_id]["region_code"]),
+            not same_region(q.region_code, rows[c.company_id]["region_code"]),
             -(c.company_id or 0),
         )
     )
