@@ -50,6 +50,7 @@ dependency of the entry check, and its ``cpdist`` scores millions of pairs per s
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -82,7 +83,6 @@ CONFLICT_PENALTY = 40
 UNCORROBORATED_CAP = 50  # a similar name alone, or an identifier with an unrelated name
 RELATED = 60  # names this alike (characters or pinyin) count with an identifier and a person
 SAME_CHARS = 90
-SLIP_SCORE = 65  # a homophone or swap with nothing else: above the default threshold
 LINK_DEGREE = 4  # a record matched to more than this many others links none of them  # the same characters in another order count as this similar
 
 
@@ -178,14 +178,11 @@ class _Table:
         self.pinyin: list[str] = []
         self.uscc: list[str] = []
         self.address: list[str] = []
-        self.hashes: dict[str, list[int]] = {
-            f: [] for f in ("key", "pinyin", "chars", "uscc", "phone", "region", "rep", "branch")
-        }
-        self.blocks: dict[str, tuple[list[int], list[int]]] = {
-            k: ([], []) for k in ("uscc", "uscc_del", "key", "pinyin", "chars", "phone")
-        }
-        self.blocks["key_del"] = ([], [])
-        self.blocks["key_del_region"] = ([], [])
+        fields = ("key", "pinyin", "chars", "uscc", "phone", "region", "rep", "branch")
+        self.hashes: dict[str, array] = {f: array("q") for f in fields}
+        spaces = ("uscc", "uscc_del", "key", "pinyin", "chars", "phone", "key_del", "key_del_r")
+        # Machine integers: some 20 keys per record would take ~70 bytes each as objects.
+        self.blocks: dict[str, tuple[array, array]] = {k: (array("q"), array("q")) for k in spaces}
 
     def add(self, r: Record) -> None:
         i = len(self.ids)
@@ -232,15 +229,15 @@ class _Table:
                 rest = key[:j] + key[j + 1 :]
                 put("key_del", hash(rest))
                 if region:
-                    put("key_del_region", hash((region, rest)))
+                    put("key_del_r", hash((region, rest)))
 
 
-def _block_pairs(keys: list[int], rows: list[int], n: int) -> np.ndarray:
+def _block_pairs(keys: array, rows: array, n: int) -> np.ndarray:
     """Candidate pairs (packed ``lo * n + hi``) of records sharing a key of one space."""
     if not keys:
         return np.empty(0, np.int64)
-    k = np.fromiter(keys, np.int64, len(keys))
-    r = np.fromiter(rows, np.int64, len(rows))
+    k = np.frombuffer(keys, np.int64)
+    r = np.frombuffer(rows, np.int64)
     order = np.argsort(k, kind="stable")
     k, r = k[order], r[order]
     del order
@@ -346,10 +343,6 @@ def _score_chunk(t: _Table, cols: dict[str, np.ndarray], a: np.ndarray, b: np.nd
     related_ok = related & identifier & ((reasons["same_legal_rep"] > 0) | similar_address)
     no_name = ~(same_name | same_pinyin | (similar > 0) | related_ok)
     score = np.where(name_only | no_name, np.minimum(score, UNCORROBORATED_CAP), score)
-    # The slips a pinyin input method makes — a homophone, two characters exchanged — are
-    # typing, not another name: alone, in one place, they reach the review queue.
-    slip = (same_pinyin | (eq("chars") & ~same_name)) & ~region_differs & ~support
-    score = np.where(slip, np.maximum(score, SLIP_SCORE), score)
     # A branch has its own registration: not the same legal entity as its head office.
     branch = cols["branch"][a] != cols["branch"][b]
     score = np.where(different | branch, np.maximum(score - CONFLICT_PENALTY, 0), score)
@@ -382,7 +375,7 @@ def find_pairs(
         on_progress(n, 2 * n)
     if n < 2:
         return
-    cols = {f: np.fromiter(v, np.int64, n) for f, v in t.hashes.items()}
+    cols = {f: np.frombuffer(v, np.int64).copy() for f, v in t.hashes.items()}
     t.hashes.clear()
     pairs = np.empty(0, np.int64)
     for space in list(t.blocks):
@@ -411,10 +404,11 @@ def find_pairs(
 
 def _matches(ids, a, b, score, reasons, extra=None) -> Iterator[Match]:
     codes = list(reasons)
-    table = np.stack([reasons[c] for c in codes]) if codes else None
+    table = np.stack([reasons[c] for c in codes]).T.tolist()
+    ids = ids.tolist()
     for k, (x, y, v) in enumerate(zip(a.tolist(), b.tolist(), score.tolist(), strict=True)):
-        x, y = int(ids[x]), int(ids[y])
-        found = [Reason(c, int(r)) for c, r in zip(codes, table[:, k].tolist(), strict=True) if r]
+        x, y = ids[x], ids[y]
+        found = [Reason(c, r) for c, r in zip(codes, table[k], strict=True) if r]
         if extra is not None:
             found.append(Reason("linked", int(extra[k])))
         yield Match(min(x, y), max(x, y), int(v), tuple(found))
@@ -422,7 +416,7 @@ def _matches(ids, a, b, score, reasons, extra=None) -> Iterator[Match]:
 
 def _linked(t: _Table, cols, ids, edges: dict[int, dict[int, int]], threshold: int):
     """Two records each found to be the same company as a third are one company too, unless
-    they contradict each other (two USCCs, a branch and its head): copies with two different
+    they contradict each other (two USCCs, a branch and its head, two regions): copies with two different
     slips (a swap in one, a typo in the other) share no key of their own. Only records with
     few matches link (no chains through a crowded record)."""
     found: dict[tuple[int, int], int] = {}
@@ -442,6 +436,8 @@ def _linked(t: _Table, cols, ids, edges: dict[int, dict[int, int]], threshold: i
     link = np.array([found[(x, y)] for x, y in keys.tolist()], np.int64)
     reasons, direct = _score_chunk(t, cols, a, b)
     clash = (reasons["different_uscc"] < 0) | (reasons["branch_and_head"] < 0)
+    ra, rb = cols["region"][a], cols["region"][b]
+    clash |= (ra != rb) & (ra != 0) & (rb != 0)  # not across two places either
     score = np.maximum(direct, link - SUPPORT)
     keep = ~clash & (score >= threshold)
     yield from _matches(

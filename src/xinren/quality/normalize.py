@@ -119,13 +119,22 @@ def _strip_legal_forms(text: str) -> str:
     return text
 
 
+@cache
+def _region_lookup() -> tuple[tuple[int, ...], frozenset[str]]:
+    """The region names' lengths, longest first, and the names as a set: a prefix is looked
+    up once per length instead of compared with every name."""
+    names = region_names()
+    return tuple(sorted({len(n) for n in names}, reverse=True)), frozenset(names)
+
+
 def _strip_regions(text: str) -> str:
+    lengths, names = _region_lookup()
     changed = True
     while changed:
         changed = False
-        for name in region_names():
-            if text.startswith(name) and len(text) - len(name) >= MIN_CORE:
-                text, changed = text[len(name) :], True
+        for n in lengths:  # longest first, as region_names() is ordered
+            if len(text) - n >= MIN_CORE and text[:n] in names:
+                text, changed = text[n:], True
                 break
     return text
 
