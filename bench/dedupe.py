@@ -2,7 +2,7 @@
 backend) on the same labelled records, in one run; then a large run for wall time and memory.
 
     pip install -e '.[bench]'        # splink, duckdb (bench only)
-    .venv/bin/python bench/dedupe.py [--rows 100000] [--large 1000000] [--seed N]
+    .venv/bin/python bench/dedupe.py [--rows 100000] [--large 1000000] [--db N] [--seed N]
 
 Records come from ``tests/quality/labelled.py`` (known duplicate clusters in realistic
 variants, plus hard look-alike non-duplicates). Quality is pairwise: a found pair is right when
@@ -19,6 +19,9 @@ measured against the labels (an oracle choice in splink's favour); 0.5 is printe
 
 The large run (``--large``) measures find_pairs alone in a fresh process: wall time and the
 process's peak resident memory (ru_maxrss, which includes the generated records themselves).
+``--db N`` loads N labelled records as companies (with their quality_companykey rows) into a
+fresh SQLite database under /tmp (removed afterwards) and measures
+``find_pairs(company_records())`` there, in its own process: the path of the batch job.
 """
 
 from __future__ import annotations
@@ -159,18 +162,105 @@ def large_child(rows: int, seed: int) -> dict:
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     from xinren.quality.matching import find_pairs
 
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     found = {(m.a, m.b) for m in find_pairs(recs)}
-    wall = time.perf_counter() - t
+    wall, cpu = time.perf_counter() - t, time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {
         "records": len(recs),
         "generate": gen,
         "wall": wall,
+        "cpu": cpu,
         "rss_before_mib": rss_before,
         "peak_rss_mib": peak,
         **quality(found, truth),
     }
+
+
+def db_fill_child(rows: int, seed: int) -> dict:
+    """Migrate a fresh SQLite database and bulk-load the labelled records as companies with
+    their lookup keys (what the customer services keep on every write)."""
+    setup()
+    from django.core.management import call_command
+
+    from tests.quality.labelled import generate
+    from xinren.customers.models import Company
+    from xinren.quality.models import CompanyKey
+    from xinren.quality.normalize import key_pinyin, name_key
+
+    call_command("migrate", verbosity=0)
+    data = generate(rows, seed=seed)
+    t = time.perf_counter()
+    seen: set[str] = set()
+    for start in range(0, len(data.records), 5000):
+        part = data.records[start : start + 5000]
+        companies, keys = [], []
+        for r in part:
+            uscc = r.uscc if r.uscc and r.uscc not in seen else None  # the column is unique
+            seen.add(r.uscc)
+            companies.append(
+                Company(
+                    id=r.id,
+                    name=r.name,
+                    uscc=uscc,
+                    phone=r.phone,
+                    region_code=r.region_code,
+                    legal_rep=r.legal_rep,
+                    registered_address=r.address,
+                )
+            )
+            key = name_key(r.name)
+            keys.append(
+                CompanyKey(
+                    company_id=r.id,
+                    name_key=key,
+                    pinyin_key=key_pinyin(key),
+                    phone_digits="".join(c for c in r.phone if c.isdigit()),
+                )
+            )
+        Company.objects.bulk_create(companies)
+        CompanyKey.objects.bulk_create(keys)
+    return {"records": len(data.records), "fill": time.perf_counter() - t}
+
+
+def db_detect_child() -> dict:
+    setup()
+    from xinren.quality.matching import company_records, find_pairs
+
+    t, cpu = time.perf_counter(), time.process_time()
+    found = sum(1 for _ in find_pairs(company_records()))
+    wall, cpu = time.perf_counter() - t, time.process_time() - cpu
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"wall": wall, "cpu": cpu, "peak_rss_mib": peak, "pairs": found}
+
+
+def run_db(rows: int, seed: int) -> None:
+    import shutil
+    import tempfile
+
+    tmp = tempfile.mkdtemp(prefix="xinren-bench-matching-")
+    env = {**os.environ, "XINREN_DATA_DIR": tmp}
+    env.pop("DATABASE_URL", None)
+    try:
+        out = []
+        for flag in (["--child-db-fill", str(rows)], ["--child-db-detect", "1"]):
+            done = subprocess.run(
+                [sys.executable, __file__, *flag, "--seed", str(seed)],
+                check=True,
+                capture_output=True,
+                text=True,
+                env=env,
+            )
+            out.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        fill, r = out
+        print(
+            f"SQLite: {fill['records']:,} companies (loaded in {fill['fill']:.0f} s); "
+            f"find_pairs(company_records()) wall {r['wall']:.1f} s ({r['wall'] / 60:.1f} min, "
+            f"CPU {r['cpu']:.0f} s), "
+            f"peak RSS {r['peak_rss_mib']:,.0f} MiB, {r['pairs']:,} pairs"
+        )
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main() -> None:
@@ -178,8 +268,17 @@ def main() -> None:
     p.add_argument("--rows", type=int, default=100_000)
     p.add_argument("--large", type=int, default=1_000_000, help="0 skips the large run")
     p.add_argument("--seed", type=int, default=20261126)
+    p.add_argument("--db", type=int, default=0, help="companies loaded into SQLite (0: skip)")
     p.add_argument("--child-large", type=int, help=argparse.SUPPRESS)
+    p.add_argument("--child-db-fill", type=int, help=argparse.SUPPRESS)
+    p.add_argument("--child-db-detect", type=int, help=argparse.SUPPRESS)
     args = p.parse_args()
+    if args.child_db_fill:
+        print(json.dumps(db_fill_child(args.child_db_fill, args.seed)))
+        return
+    if args.child_db_detect:
+        print(json.dumps(db_detect_child()))
+        return
     if args.child_large:
         print(json.dumps(large_child(args.child_large, args.seed)))
         return
@@ -217,10 +316,12 @@ def main() -> None:
         r = json.loads(out.strip().splitlines()[-1])
         print(
             f"large: {r['records']:,} records, find_pairs wall {r['wall']:.1f} s "
-            f"({r['wall'] / 60:.1f} min), peak RSS {r['peak_rss_mib']:,.0f} MiB "
+            f"({r['wall'] / 60:.1f} min, CPU {r['cpu']:.0f} s), peak RSS {r['peak_rss_mib']:,.0f} MiB "
             f"({r['rss_before_mib']:,.0f} MiB before, records included); "
             f"F1 {r['f1']:.4f} P {r['precision']:.4f} R {r['recall']:.4f}"
         )
+    if args.db:
+        run_db(args.db, args.seed)
 
 
 if __name__ == "__main__":
