@@ -195,6 +195,7 @@ def test_company_records_read_the_master(org):
     records = company_records(batch=2)
     assert len(records) == 3
     read = {r.id: r for r in records}
+    assert len(read) == 3 and next(records, None) is None  # an iterator: read once
     assert read[one.company_id].name_key == "瑞达恒泰物流"
     assert read[two.company_id].phone == "02162345678"  # the contact's, company has none
     [m] = find_pairs(company_records(batch=2))

@@ -82,8 +82,8 @@ SUPPORT = 4  # what each further reason adds to the best one
 CONFLICT_PENALTY = 40
 UNCORROBORATED_CAP = 50  # a similar name alone, or an identifier with an unrelated name
 RELATED = 60  # names this alike (characters or pinyin) count with an identifier and a person
-SAME_CHARS = 90
-LINK_DEGREE = 4  # a record matched to more than this many others links none of them  # the same characters in another order count as this similar
+SAME_CHARS = 90  # the same characters in another order count as this similar
+LINK_DEGREE = 4  # a record matched to more than this many others links none of them
 
 
 def same_region(a: str, b: str) -> bool:
@@ -257,8 +257,6 @@ def _block_pairs(keys: array, rows: array, n: int) -> np.ndarray:
 
 
 # --- scoring --------------------------------------------------------------------------------
-
-_NAME_CODES = ("same_name", "same_pinyin", "similar_name")
 
 
 def _score_chunk(t: _Table, cols: dict[str, np.ndarray], a: np.ndarray, b: np.ndarray):
@@ -448,21 +446,26 @@ def _linked(t: _Table, cols, ids, edges: dict[int, dict[int, int]], threshold: i
 # --- the master ------------------------------------------------------------------------------
 
 
-class CompanyRecords:
-    """Every company of the golden master as a :class:`Record`, read in id batches (sized, so
-    :func:`find_pairs` can report progress from the start). The keys come from
-    ``quality_companykey``; a company with no phone of its own takes its first contact's."""
+class CompanyRecords(Iterator[Record]):
+    """Every company of the golden master as a :class:`Record`, read in id batches: an
+    iterator with a length (counted when made), so :func:`find_pairs` reports progress from
+    the start. The keys come from ``quality_companykey``; a company with no phone of its own
+    takes its first contact's."""
 
     def __init__(self, batch: int = 5000):
         from xinren.customers.models import Company
 
         self.batch = batch
         self.count = Company.objects.count()
+        self._rows = self._read()
 
     def __len__(self) -> int:
         return self.count
 
-    def __iter__(self) -> Iterator[Record]:
+    def __next__(self) -> Record:
+        return next(self._rows)
+
+    def _read(self) -> Iterator[Record]:
         from xinren.customers.models import Company, Contact
 
         from .models import CompanyKey
