@@ -166,6 +166,15 @@ class PairView:
     reasons: list[tuple[str, str, int]]  # (code, label, score)
     survivor_id: int
     other_id: int
+    merge_url: str = ""  # set by the page (the merge page's address)
+
+    @property
+    def sides(self) -> tuple[Side, Side]:
+        return self.a, self.b
+
+    @property
+    def survivor_name(self) -> str:
+        return self.a.name if self.survivor_id == self.a.id else self.b.name
 
 
 def pair_views(user: User, pairs: list[DuplicatePair]) -> list[PairView]:
@@ -213,3 +222,9 @@ def visible_runs(user: User) -> QuerySet[DedupeRun]:
 
 def latest_run(user: User) -> DedupeRun | None:
     return visible_runs(user).first()
+
+
+def status_counts(user: User) -> dict[str, int]:
+    """How many pairs of each status the user may review (one query)."""
+    rows = review_pairs(user).order_by().values("status").annotate(n=Count("pk"))
+    return {r["status"]: r["n"] for r in rows}
