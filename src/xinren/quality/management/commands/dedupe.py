@@ -14,8 +14,10 @@ import sys
 from itertools import islice
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 from xinren.core.errors import error_items
 from xinren.customers.exports import safe_cell
@@ -81,7 +83,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **opts):
-        self._handle(opts)
+        with translation.override(settings.LANGUAGE_CODE):  # no user here: the site's language
+            self._handle(opts)
 
     def _check_report(self, value: str | None) -> Path | None:
         if not value:
