@@ -8,6 +8,7 @@ import io
 import sys
 
 import pytest
+from django.db import connections
 
 from tests import factories
 from xinren import cli
@@ -29,6 +30,9 @@ def companies(rep):
 def xinren(monkeypatch, capsys, *args) -> tuple[int, str, str]:
     """Run ``xinren <args>`` as the console script does; (exit code, stdout, stderr)."""
     monkeypatch.setattr(sys, "argv", ["xinren", *args])
+    # A command run from the command line closes the database connections when it ends;
+    # here that would be the test's own (its transaction, on PostgreSQL).
+    monkeypatch.setattr(connections, "close_all", lambda: None)
     code = 0
     try:
         cli.main()
