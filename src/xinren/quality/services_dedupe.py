@@ -18,7 +18,8 @@ its own transaction), so the job holds one batch of pairs, not the result set.
 from __future__ import annotations
 
 import inspect
-from collections import Counter
+import json
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
 from itertools import islice
@@ -124,7 +125,8 @@ def _store(run: DedupeRun, matches: list[matching.Match], tally: Counter) -> Non
                 company_a_id__in={m.a for m in matches}, company_b_id__in={m.b for m in matches}
             ).values_list("pk", "company_a_id", "company_b_id", "status")
         }
-        new, refresh = [], []
+        new: list[DuplicatePair] = []
+        refresh: dict[tuple[int, str], list[int]] = defaultdict(list)  # same values, one UPDATE
         for m in matches:
             if m.a not in alive or m.b not in alive:
                 continue  # deleted (or merged away) while the run read the master
@@ -141,13 +143,18 @@ def _store(run: DedupeRun, matches: list[matching.Match], tally: Counter) -> Non
                     )
                 )
             elif found[1] in REFRESHED:
-                refresh.append(DuplicatePair(pk=found[0], score=m.score, reasons=reasons, run=run))
+                refresh[(m.score, json.dumps(reasons, ensure_ascii=False))].append(found[0])
             else:
                 tally["remembered"] += 1  # decided before: the decision stands
         # Another run cannot be inserting meanwhile (one at a time), but ignore_conflicts
         # keeps even that race from failing the batch.
         DuplicatePair.objects.bulk_create(new, ignore_conflicts=True)
-        DuplicatePair.objects.bulk_update(refresh, ["score", "reasons", "run"])
+        # Grouped by value: pairs of a batch share few (score, reasons) combinations, and one
+        # UPDATE … WHERE id IN (…) per combination is far cheaper than bulk_update's CASE.
+        for (score, reasons_json), pks in refresh.items():
+            DuplicatePair.objects.filter(pk__in=pks, status__in=REFRESHED).update(
+                score=score, reasons=json.loads(reasons_json), run=run
+            )
         tally["new"] += len(new)
 
 
