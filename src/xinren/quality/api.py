@@ -7,6 +7,7 @@ from ninja import Router
 from xinren.orgs.api import ERRORS
 
 from . import selectors
+from .api_dedupe import router as dedupe_router
 from .schemas import DuplicatesOut
 
 router = Router(tags=["quality"])
@@ -30,3 +31,7 @@ def company_duplicates(
     return {
         "candidates": [c.__dict__ | {"reasons": [r.__dict__ for r in c.reasons]} for c in found]
     }
+
+
+# Batch detection and its review queue: /quality/duplicate-pairs, /quality/dedupe-runs.
+router.add_router("", dedupe_router)
