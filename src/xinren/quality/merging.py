@@ -379,6 +379,12 @@ def remove(instance: models.Model, mover: Mover, *, replace: dict | None = None)
 
 
 # --- rights -----------------------------------------------------------------------------------
+def where(account: CustomerAccount) -> str:
+    """Where an account sits, for a refusal: its subsidiary, and its department if another."""
+    unit, bu = account.owner_unit, account.business_unit
+    return bu.name if unit.pk == bu.pk else f"{bu.name} {unit.name}"
+
+
 def _visible_company(actor: User, company_id: int) -> Company:
     """The company if the actor sees it, else ``Company.DoesNotExist`` (a 404: a user must
     not learn that a customer outside their scope exists)."""
@@ -398,9 +404,9 @@ def check_merge_rights(actor: User, survivor_id: int, other_id: int) -> tuple[Co
     other_units = set(other.accounts.values_list("business_unit_id", flat=True))
     touched = CustomerAccount.objects.filter(
         Q(company=other) | Q(company=survivor, business_unit_id__in=other_units)
-    ).select_related("business_unit")
+    ).select_related("business_unit", "owner_unit")
     reach = set(visible_accounts(actor).filter(pk__in=touched).values_list("pk", flat=True))
-    blocked = sorted({a.business_unit.name for a in touched if a.pk not in reach})
+    blocked = sorted({where(a) for a in touched if a.pk not in reach})
     if blocked:
         raise PermissionDenied(
             _("该客户在“%(units)s”有您无权编辑的账户，不能合并：请由能管理这些账户的人员操作。")
@@ -674,19 +680,17 @@ def _undo_blockers(record: MergeRecord, survivor: Company) -> None:
         )
 
 
-def _account_reach(actor: User, record: MergeRecord) -> None:
-    """Edit reach on every account that moves back (it came with the other company) or
-    gives rows back (it received a combined account)."""
-    ids = {
-        pk
-        for m in record.moves
-        if m["model"] == "customers.customeraccount" and m["field"] == "company_id"
-        for pk in m["pks"]
-    }
+def _account_reach(actor: User, record: MergeRecord, other: Company) -> None:
+    """Edit reach on every account of the restored company and on every account that gave
+    rows back (it had received a combined account). Checked once they are back, inside the
+    undo's transaction: a refusal rolls everything back."""
+    ids = set(other.accounts.values_list("pk", flat=True))
     ids |= set(record.archive_nos.values_list("into_account_ref", flat=True))
-    accounts = CustomerAccount.objects.filter(pk__in=ids).select_related("business_unit")
+    accounts = CustomerAccount.objects.filter(pk__in=ids).select_related(
+        "business_unit", "owner_unit"
+    )
     reach = set(visible_accounts(actor).filter(pk__in=ids).values_list("pk", flat=True))
-    blocked = sorted({a.business_unit.name for a in accounts if a.pk not in reach})
+    blocked = sorted({where(a) for a in accounts if a.pk not in reach})
     if blocked:
         raise PermissionDenied(
             _("该客户在“%(units)s”有您无权编辑的账户，不能撤销合并。")
@@ -705,7 +709,6 @@ def unmerge(*, actor: User, record: MergeRecord) -> Company:
     survivor = check_undo_rights(actor, record)
     survivor = Company.objects.select_for_update().get(pk=survivor.pk)
     _undo_blockers(record, survivor)
-    _account_reach(actor, record)
     before = snapshot(survivor)
     for name, value in record.survivor_before.items():
         setattr(survivor, name, Company._meta.get_field(name).to_python(value))
@@ -726,6 +729,7 @@ def unmerge(*, actor: User, record: MergeRecord) -> Company:
         decided_at=timezone.now(),
     )
     other = Company.objects.get(pk=record.other_ref)
+    _account_reach(actor, record, other)
     reindex_companies([survivor.pk, other.pk])
     index_company(survivor)
     index_company(other)
