@@ -166,3 +166,27 @@ def test_merge_page_errors_and_scope(people, two):
     assert c.get(f"/quality/merge/{s.company_id}/{elsewhere.company_id}/").status_code == 404
     c.force_login(rep)
     assert c.get(f"/quality/merge/{s.company_id}/{o.company_id}/").status_code == 403
+
+
+def test_sensitive_values_stay_masked(org, two):
+    from xinren.orgs.models import Role
+
+    s, o = two
+    role = Role.objects.create(
+        code="steward", name="主数据管理员", scope="group", actions=["view", "edit", "merge"]
+    )
+    steward = factories.make_user(org.hq_office, role.code)
+    body = (
+        api(steward)
+        .get("/quality/merges/preview", survivor_id=s.company_id, other_id=o.company_id)
+        .json()
+    )
+    phone = next(f for f in body["fields"] if f["field"] == "phone")
+    assert phone["other_value"] and "65551234" not in phone["other_value"]
+    c = Client()
+    c.force_login(steward)
+    url = f"/quality/merge/{s.company_id}/{o.company_id}/"
+    assert "65551234" not in c.get(url).content.decode()
+    r = c.post(url, {"choice_phone": "other"})
+    detail = c.get(r["Location"]).content.decode()
+    assert "公司电话" in detail and "65551234" not in detail

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from xinren.core.errors import error_items
 from xinren.customers.models import Company
-from xinren.customers.presenters import SENSITIVE_COMPANY_FIELDS, masked
+from xinren.customers.presenters import SENSITIVE_COMPANY_FIELDS, masked, sees_sensitive
 from xinren.orgs.access import has_action
 from xinren.orgs.models import Action
 from xinren.standards.codes import industry_label, region_label
@@ -144,7 +144,11 @@ def merge_detail(request, pk: int):
         {
             "record": record,
             "fields": [
-                (Company._meta.get_field(f).verbose_name, record.survivor_before[f], v)
+                (
+                    Company._meta.get_field(f).verbose_name,
+                    _shown_value(request.user, f, record.survivor_before[f]),
+                    _shown_value(request.user, f, v),
+                )
                 for f, v in record.survivor_after.items()
             ],
             "counts": _count_labels(record.counts),
@@ -153,6 +157,15 @@ def merge_detail(request, pk: int):
             "nav": "merges",
         },
     )
+
+
+def _shown_value(user, name: str, value) -> str:
+    """A stored field value as this user may see it (phone and ID numbers masked)."""
+    if value in (None, ""):
+        return ""
+    if name in SENSITIVE_COMPANY_FIELDS and not sees_sensitive(user):
+        return SENSITIVE_COMPANY_FIELDS[name](str(value))
+    return str(value)
 
 
 def _count_labels(counts: dict[str, int]) -> list[tuple[str, int]]:
