@@ -12,7 +12,13 @@ from xinren.cadence.models import AccountTier, TierChange
 from xinren.customers.models import Company, Contact, CustomerAccount, Document
 from xinren.customers.selectors import search_companies
 from xinren.notifications.models import Notification
-from xinren.quality.merging import account_links, company_links, merge_companies, unmerge
+from xinren.quality.merging import (
+    account_links,
+    company_links,
+    merge_companies,
+    move_counts,
+    unmerge,
+)
 from xinren.quality.models import CompanyKey, DuplicatePair, MergedArchiveNo, PairStatus
 from xinren.sales.models import Contract, Order, OrderLine, PaymentMilestone, Receipt
 from xinren.timeline.models import TimelineEvent
@@ -68,6 +74,10 @@ def test_merge_moves_every_linked_record_same_business_unit(org):
         label: reachable(survivor.pk).get(label, set()) | pks
         for label, pks in reachable(other.pk).items()
     }
+    counts = dict(move_counts(other))
+    for label in ("客户账户", "联系人", "互动记录", "合同", "订单", "收款节点", "到账记录"):
+        assert counts[label] == 1, label
+    assert counts["附件"] == 2  # one of the company, one of its account
     last_log = ChangeLog.objects.order_by("-pk").first().pk
     last_event = TimelineEvent.objects.order_by("-pk").first().pk
     record = merge_companies(actor=steward, survivor=survivor, other=other)
@@ -287,3 +297,18 @@ def test_merge_rights(org):
         merge_companies(actor=head, survivor=survivor, other=other)
     assert org.sub_b.name in str(denied.value)
     assert Company.objects.filter(pk=other.pk).exists()
+
+
+def test_unmerge_refused_when_the_others_uscc_was_reused(org):
+    head = factories.make_user(org.a_sales, "department_head")
+    survivor = factories.make_customer(head, name="上海丁有限公司").company
+    other = factories.make_customer(head, name="上海丁贸易有限公司").company
+    record = merge_companies(
+        actor=head, survivor=survivor, other=other, choices={"uscc": "survivor"}
+    )
+    # The other's code was freed by the merge, and someone registered it again.
+    factories.make_customer(head, name="上海丁贸易（新）有限公司", uscc=other.uscc)
+    with pytest.raises(ValidationError) as exc:
+        unmerge(actor=head, record=record)
+    assert exc.value.error_dict["uscc"][0].code == "duplicate"
+    assert not Company.objects.filter(pk=other.pk).exists()

@@ -52,7 +52,7 @@ from django.apps import apps
 from django.core import serializers
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models, router, transaction
+from django.db import IntegrityError, models, router, transaction
 from django.db.models import Q
 from django.db.models.deletion import Collector
 from django.utils import timezone
@@ -427,41 +427,31 @@ class MergePreview:
 
 
 def move_counts(other: Company) -> list[tuple[str, int]]:
-    """How many rows of each kind move with the other company (its own rows, and the rows of
-    its accounts), largest kinds first; the quality package's own rows are left out."""
-    counts: Counter[str] = Counter()
+    """How many records of each kind move with the other company, largest kinds first: rows
+    that refer to one of its accounts, and rows that refer to the company and to no account
+    (a row with both, like an interaction, is counted once). Link rows of many-to-many
+    relations, plain-id references (timeline, history) and the quality package's own rows
+    are left out."""
     account_ids = list(other.accounts.values_list("pk", flat=True))
-    for link in company_links():
-        if link.soft or link.model._meta.app_label == "quality" or link.model._meta.auto_created:
-            continue
-        n = link.model._base_manager.filter(**{link.attname: other.pk}).count()
-        if n and not (link.model is not CustomerAccount and _has_account_link(link.model)):
-            counts[str(link.model._meta.verbose_name)] += n
+    by_account: dict[type[models.Model], list[str]] = {}
     for link in account_links():
-        if link.soft or link.model._meta.auto_created or _link_model(link.model):
-            continue
-        if link.model is CustomerAccount:
-            continue
-        n = link.model._base_manager.filter(**{f"{link.attname}__in": account_ids}).count()
-        if n:
-            counts[str(link.model._meta.verbose_name)] += n
-    # Rows with both references (interactions, account documents) are counted once: by
-    # account when they have one, by company otherwise.
+        if not link.soft and not _link_model(link.model):
+            by_account.setdefault(link.model, []).append(link.attname)
+    counts: Counter[str] = Counter()
     for link in company_links():
         model = link.model
-        if link.soft or not _has_account_link(model) or model is CustomerAccount:
+        if link.soft or _link_model(model) or model._meta.app_label == "quality":
             continue
-        acc = next(lk for lk in account_links() if lk.model is model and not lk.soft)
-        n = model._base_manager.filter(
-            **{link.attname: other.pk, f"{acc.attname}__isnull": True}
-        ).count()
-        if n:
-            counts[str(model._meta.verbose_name)] += n
-    return sorted(counts.items(), key=lambda kv: -kv[1])
-
-
-def _has_account_link(model) -> bool:
-    return any(lk.model is model and not lk.soft for lk in account_links())
+        rows = model._base_manager.filter(**{link.attname: other.pk})
+        for attname in by_account.get(model, []):
+            rows = rows.filter(**{f"{attname}__isnull": True})
+        counts[str(model._meta.verbose_name)] += rows.count()
+    for model, attnames in by_account.items():
+        q = Q()
+        for attname in attnames:
+            q |= Q(**{f"{attname}__in": account_ids})
+        counts[str(model._meta.verbose_name)] += model._base_manager.filter(q).count()
+    return sorted(((k, n) for k, n in counts.items() if n), key=lambda kv: -kv[1])
 
 
 def merge_preview(*, actor: User, survivor_id: int, other_id: int) -> MergePreview:
@@ -668,6 +658,13 @@ def _undo_blockers(record: MergeRecord, survivor: Company) -> None:
             % {"f": labels},
             "changed_since_merge",
         )
+    own = record.survivor_before.get("uscc")
+    if own and Company.objects.filter(uscc=own).exclude(pk=survivor.pk).exists():
+        raise field_error(
+            "uscc",
+            _("统一社会信用代码 %(u)s 已被其他客户使用，无法恢复被合并的客户。") % {"u": own},
+            "duplicate",
+        )
     uscc = record.other_snapshot["fields"].get("uscc")
     keeps = record.survivor_before.get("uscc", survivor.uscc)
     if uscc and (
@@ -714,8 +711,15 @@ def unmerge(*, actor: User, record: MergeRecord) -> Company:
         setattr(survivor, name, Company._meta.get_field(name).to_python(value))
     survivor.version += 1
     survivor.save()
-    for obj in serializers.deserialize("python", reversed(record.removed)):
-        obj.save()
+    try:
+        with transaction.atomic():
+            for obj in serializers.deserialize("python", reversed(record.removed)):
+                obj.save()
+    except IntegrityError:
+        # Something created since the merge now holds a unique value of a removed row.
+        raise field_error(
+            "merge", _("合并后新建的记录与要恢复的记录冲突，无法撤销。"), "restore_conflict"
+        ) from None
     for move in reversed(record.moves):
         # Only rows that still hold the merged value go back: a row changed since keeps its
         # change, a row deleted since stays deleted.
