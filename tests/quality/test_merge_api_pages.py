@@ -133,6 +133,8 @@ def test_merge_page_and_result_page_with_undo(people, two):
     c = Client()
     c.force_login(head)
     url = f"/quality/merge/{s.company_id}/{o.company_id}/"
+    start = c.get("/quality/merges/", {"survivor_id": s.company_id, "other_id": o.company_id})
+    assert start.status_code == 302 and start["Location"] == url
     html = c.get(url).content.decode()
     assert 'name="choice_phone"' in html and "非空" in html
     assert f"/quality/merge/{o.company_id}/{s.company_id}/" in html  # swap

@@ -199,7 +199,10 @@ def merge_undo(request, pk: int):
 @login_required
 def merge_list(request):
     """Merge history in the user's scope; ``?archive_no=`` finds where a combined account's
-    archive number went."""
+    archive number went; ``?survivor_id=&other_id=`` opens the merge page of two customers."""
+    pair = [request.GET.get(k, "").strip().lstrip("#") for k in ("survivor_id", "other_id")]
+    if all(v.isdigit() for v in pair):
+        return redirect("web:quality-merge", survivor_id=int(pair[0]), other_id=int(pair[1]))
     archive_no = (request.GET.get("archive_no") or "").strip()
     records = selectors.visible_merges(request.user).prefetch_related("archive_nos")
     found = selectors.merged_archive_lookup(request.user, archive_no) if archive_no else None
