@@ -312,3 +312,31 @@ def test_unmerge_refused_when_the_others_uscc_was_reused(org):
         unmerge(actor=head, record=record)
     assert exc.value.error_dict["uscc"][0].code == "duplicate"
     assert not Company.objects.filter(pk=other.pk).exists()
+
+
+def test_pairs_with_a_third_company_follow_and_come_back(org):
+    head = factories.make_user(org.a_sales, "department_head")
+    # Created in this order, the other's pair (other, third) becomes (third, survivor): both
+    # columns change, and must change back together.
+    other = factories.make_customer(head, name="广州戊有限公司").company
+    third = factories.make_customer(head, name="广州戊科技有限公司").company
+    survivor = factories.make_customer(head, name="广州戊有限公司").company
+    flipped = pair(other, third, status="unsure")
+    record = merge_companies(actor=steward_of(org), survivor=survivor, other=other)
+    flipped.refresh_from_db()
+    assert (flipped.company_a_id, flipped.company_b_id) == (third.pk, survivor.pk)
+    unmerge(actor=steward_of(org), record=record)
+    flipped.refresh_from_db()
+    assert (flipped.company_a_id, flipped.company_b_id, flipped.status) == (
+        other.pk,
+        third.pk,
+        "unsure",
+    )
+
+
+def steward_of(org):
+    from xinren.orgs.models import User
+
+    return User.objects.filter(username="steward").first() or factories.make_user(
+        org.hq_office, "group_admin", username="steward"
+    )

@@ -280,7 +280,9 @@ class Mover:
         self.moves: list[dict[str, Any]] = []
         self.counts: Counter[str] = Counter()
 
-    def log(self, model, attname: str, old, new, pks: list) -> None:
+    def log(self, model, attname: str | list[str], old, new, pks: list) -> None:
+        """One change of one column (or of several columns together: ``attname``, ``old`` and
+        ``new`` as lists) on the rows ``pks``."""
         if pks:
             self.moves.append(
                 {
@@ -496,10 +498,10 @@ def _move_pairs(mover: Mover, survivor: Company, other: Company) -> list[int]:
         a, b = sorted((survivor.pk, third))
         if DuplicatePair.objects.filter(company_a_id=a, company_b_id=b).exists():
             continue  # removed with the other company, restored on undo
-        for attname, new in (("company_a_id", a), ("company_b_id", b)):
-            old = getattr(pair, attname)
-            if old != new:
-                mover.log(DuplicatePair, attname, old, new, [pair.pk])
+        # Both columns in one logged change: undone one at a time, a pair could pass
+        # through (x, x) and break the a < b rule.
+        fields = ["company_a_id", "company_b_id"]
+        mover.log(DuplicatePair, fields, [pair.company_a_id, pair.company_b_id], [a, b], [pair.pk])
         DuplicatePair.objects.filter(pk=pair.pk).update(company_a_id=a, company_b_id=b)
     return ids
 
@@ -723,10 +725,13 @@ def unmerge(*, actor: User, record: MergeRecord) -> Company:
     for move in reversed(record.moves):
         # Only rows that still hold the merged value go back: a row changed since keeps its
         # change, a row deleted since stays deleted.
-        model, attname = apps.get_model(move["model"]), move["field"]
-        model._base_manager.filter(pk__in=move["pks"], **{attname: move["new"]}).update(
-            **{attname: move["old"]}
-        )
+        model, field = apps.get_model(move["model"]), move["field"]
+        fields = field if isinstance(field, list) else [field]
+        new = move["new"] if isinstance(field, list) else [move["new"]]
+        old = move["old"] if isinstance(field, list) else [move["old"]]
+        model._base_manager.filter(
+            pk__in=move["pks"], **dict(zip(fields, new, strict=True))
+        ).update(**dict(zip(fields, old, strict=True)))
     DuplicatePair.objects.filter(pk__in=record.pair_ids).update(
         status=PairStatus.SAME,
         decided_by=actor,
