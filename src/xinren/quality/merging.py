@@ -75,6 +75,7 @@ from .models import DuplicatePair, MergedArchiveNo, MergeRecord, PairStatus
 from .services import index_company
 
 SURVIVOR, OTHER = "survivor", "other"
+BATCH = 5000  # ids per statement when moving rows back (PostgreSQL takes ≤ 65,535 parameters)
 SOFT_COLUMNS = {"company_id": Company, "account_id": CustomerAccount}
 
 # Fields a business licence attests: the only ones the "verified" rule applies to.
@@ -323,10 +324,13 @@ class Mover:
                 },
                 "unique_conflict",
             )
-        pks = list(rows.exclude(pk__in=left).values_list("pk", flat=True))
+        moving = rows.exclude(pk__in=left)
+        pks = list(moving.values_list("pk", flat=True))
         if pks:
+            # By the same filter, not by a list of ids: one statement however many rows (the
+            # companies are locked, so no row can start referring to the other meanwhile).
             # The primary key of a one-to-one row may be the reference itself.
-            manager.filter(pk__in=pks).update(**{link.attname: new})
+            moving.update(**{link.attname: new})
             self.log(link.model, link.attname, old, new, pks)
             if not link.soft:
                 self.counts[link.label] += len(pks)
@@ -729,9 +733,10 @@ def unmerge(*, actor: User, record: MergeRecord) -> Company:
         fields = field if isinstance(field, list) else [field]
         new = move["new"] if isinstance(field, list) else [move["new"]]
         old = move["old"] if isinstance(field, list) else [move["old"]]
-        model._base_manager.filter(
-            pk__in=move["pks"], **dict(zip(fields, new, strict=True))
-        ).update(**dict(zip(fields, old, strict=True)))
+        for start in range(0, len(move["pks"]), BATCH):
+            model._base_manager.filter(
+                pk__in=move["pks"][start : start + BATCH], **dict(zip(fields, new, strict=True))
+            ).update(**dict(zip(fields, old, strict=True)))
     DuplicatePair.objects.filter(pk__in=record.pair_ids).update(
         status=PairStatus.SAME,
         decided_by=actor,
