@@ -100,3 +100,63 @@ class DuplicatePair(models.Model):
 
     def __str__(self) -> str:
         return f"{self.company_a_id}~{self.company_b_id} {self.score}"
+
+
+class MergeRecord(models.Model):
+    """One merge of two golden records, with everything needed to undo it.
+
+    ``other_snapshot`` holds the other company's full row (with its id) as it was before the
+    merge; ``removed`` every row the merge deleted (the other company, accounts combined into
+    the survivor's account of the same business unit, rows that could not move), serialised
+    in deletion order; ``moves`` every row whose reference changed, as groups of
+    ``{"model", "field", "old", "new", "pks"}``. See :mod:`xinren.quality.merging`."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150, blank=True)
+    merged_at = models.DateTimeField(_("合并时间"), auto_now_add=True, db_index=True)
+    # Kept when the survivor is deleted later (the record then can no longer be undone).
+    survivor = models.ForeignKey(
+        Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    survivor_ref = models.BigIntegerField(_("保留的客户"), db_index=True)
+    survivor_name = models.CharField(max_length=200)
+    other_ref = models.BigIntegerField(_("被合并的客户"), db_index=True)
+    other_name = models.CharField(max_length=200)
+    other_uscc = models.CharField(max_length=18, blank=True)
+    other_snapshot = models.JSONField(default=dict)
+    survivor_before = models.JSONField(default=dict)  # {field: value} of the fields changed
+    survivor_after = models.JSONField(default=dict)
+    choices = models.JSONField(default=dict)  # {field: "survivor" | "other"} as applied
+    moves = models.JSONField(default=list)
+    removed = models.JSONField(default=list)
+    pair_ids = models.JSONField(default=list)  # DuplicatePair rows between the two
+    counts = models.JSONField(default=dict)  # {model label: rows moved or combined}
+    undone_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("客户合并记录")
+        ordering = ["-merged_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.other_name} → {self.survivor_name}"
+
+
+class MergedArchiveNo(models.Model):
+    """Archive number of an account removed by a merge (combined into the survivor's account
+    of the same business unit): it stays findable and leads to the account that took it."""
+
+    record = models.ForeignKey(MergeRecord, on_delete=models.CASCADE, related_name="archive_nos")
+    archive_no = models.CharField(_("档案编号"), max_length=24, db_index=True)
+    account_ref = models.BigIntegerField()
+    into_account_ref = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("已合并的档案编号")
+
+    def __str__(self) -> str:
+        return self.archive_no

@@ -24,3 +24,60 @@ class CandidateOut(Schema):
 
 class DuplicatesOut(Schema):
     candidates: list[CandidateOut]
+
+
+# --- merge ------------------------------------------------------------------------------------
+class MergeIn(Schema):
+    """``choices``: per field, whose value the merged record keeps — ``survivor`` or
+    ``other``; fields left out follow the proposal (see the preview)."""
+
+    survivor_id: int
+    other_id: int
+    choices: dict[str, str] = {}
+
+
+class FieldProposalOut(Schema):
+    field: str
+    label: str
+    survivor_value: str | None
+    other_value: str | None
+    pick: str  # survivor | other
+    reason: str  # same | non_empty | verified | newer | survivor
+    reason_label: str
+
+
+class MoveCountOut(Schema):
+    label: str
+    rows: int
+
+
+class CombinedAccountOut(Schema):
+    archive_no: str
+    into_archive_no: str
+    business_unit: str
+
+
+class MergePreviewOut(Schema):
+    survivor_id: int
+    other_id: int
+    survivor_verification: int  # 0 none, 1 valid USCC, 2 valid USCC + business licence
+    other_verification: int
+    fields: list[FieldProposalOut]
+    moves: list[MoveCountOut]
+    combined_accounts: list[CombinedAccountOut]
+
+
+class MergeOut(Schema):
+    id: int
+    survivor_id: int
+    survivor_name: str
+    other_id: int
+    other_name: str
+    merged_at: str
+    merged_by: str
+    changed_fields: list[str]
+    choices: dict[str, str]
+    counts: dict[str, int]
+    merged_archive_nos: list[str]
+    undone_at: str | None
+    undone_by: str | None

@@ -271,3 +271,35 @@ def duplicate_candidates(
         else:
             c.company_id = None
     return out
+
+
+# --- merge history ----------------------------------------------------------------------------
+def visible_merges(user: User):
+    """Merge records a user may read: those whose survivor is in their scope, or (once undone)
+    whose restored company is. Newest first."""
+    from django.db.models import Q
+
+    from .models import MergeRecord
+
+    companies = visible_companies(user).values("pk")
+    return MergeRecord.objects.filter(
+        Q(survivor_id__in=companies) | Q(undone_at__isnull=False, other_ref__in=companies)
+    ).order_by("-merged_at", "-id")
+
+
+def merge_for(user: User, record_id: int):
+    """One merge record the user may read, or ``MergeRecord.DoesNotExist`` (also when out of
+    scope: a user must not learn that it exists)."""
+    return visible_merges(user).get(pk=record_id)
+
+
+def merged_archive_lookup(user: User, archive_no: str):
+    """Where the account with this archive number went, when a merge combined it into another
+    account: ``MergedArchiveNo`` rows of merges the user may read."""
+    from .models import MergedArchiveNo
+
+    return MergedArchiveNo.objects.filter(
+        archive_no=archive_no.strip().upper(),
+        record__in=visible_merges(user),
+        record__undone_at__isnull=True,
+    ).select_related("record")
