@@ -114,3 +114,59 @@ def _to_timeline(entry: ChangeLog, instance: models.Model) -> None:
         detail={"action": entry.action, "entity": entry.entity, "fields": sorted(entry.changes)},
         actor=entry.actor,
     )
+
+
+def record_creations(*, actor, entries: list[tuple[models.Model, int | None, int | None]]) -> int:
+    """:func:`record_change` for many newly created records at once (a bulk import): one
+    "create" history entry per ``(instance, company_id, account_id)``, with the same content
+    and the same timeline events, written with two bulk inserts."""
+    if not entries:
+        return 0
+    from xinren.timeline.models import EventKind, TimelineEvent
+
+    actor_name = ""
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        actor_name = getattr(actor, "full_name", "") or actor.get_username()
+    else:
+        actor = None
+    logs = [
+        ChangeLog(
+            actor=actor,
+            actor_name=actor_name or "system",
+            action=ChangeLog.Action.CREATE,
+            entity=instance._meta.label_lower,
+            object_id=instance.pk,
+            object_repr=str(instance)[:255],
+            company_id=company_id,
+            account_id=account_id,
+            changes=diff({}, snapshot(instance)),
+        )
+        for instance, company_id, account_id in entries
+    ]
+    logs = ChangeLog.objects.bulk_create(logs, batch_size=2000)
+    events = []
+    for entry, (instance, _c, _a) in zip(logs, entries, strict=True):
+        if entry.company_id is None or entry.entity not in TIMELINE_ENTITIES:
+            continue
+        events.append(
+            TimelineEvent(
+                company_id=entry.company_id,
+                account_id=entry.account_id,
+                kind=EventKind.CHANGE,
+                occurred_at=entry.at,
+                source=entry._meta.label_lower,
+                source_id=entry.pk,
+                title=(
+                    f"{entry.get_action_display()} {instance._meta.verbose_name}："
+                    f"{entry.object_repr}"
+                )[:255],
+                detail={
+                    "action": entry.action,
+                    "entity": entry.entity,
+                    "fields": sorted(entry.changes),
+                },
+                actor=actor,
+            )
+        )
+    TimelineEvent.objects.bulk_create(events, batch_size=2000)
+    return len(logs)
