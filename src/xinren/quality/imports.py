@@ -82,6 +82,7 @@ __all__ = ["ImportFileError", "RowError", "run_import"]
 MODES = ("all", "valid")
 ON_MATCH = ("update", "fill", "skip")
 BATCH = 1000
+MAX_UPLOAD = 20 * 1024 * 1024
 
 
 @dataclass(frozen=True)

@@ -66,3 +66,30 @@ def backfill_keys(batch: int = 5000) -> int:
             )
         )
         done += write_keys([r for r in rows if r[0] not in have])
+
+
+# --- uploads of the customer import, kept between "check" and "import" -----------------------
+def stash_upload(*, actor, content: bytes) -> str:
+    """Keep an uploaded import file for its owner; returns the token naming it (the file is
+    removed by the hourly housekeeping after a day)."""
+    import uuid
+
+    from xinren.core.tables import stash_dir
+
+    folder = stash_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    token = f"c{actor.pk}-{uuid.uuid4().hex}"
+    (folder / token).write_bytes(content)
+    return token
+
+
+def stashed_path(*, actor, token: str):
+    """The stashed file of this token if it is the actor's own, else ``None``."""
+    import re
+
+    from xinren.core.tables import stash_dir
+
+    if not re.fullmatch(rf"c{actor.pk}-[0-9a-f]{{32}}", token or ""):
+        return None
+    path = stash_dir() / token
+    return path if path.is_file() else None
