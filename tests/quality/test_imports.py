@@ -9,6 +9,7 @@ import io
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
 from tests import factories
@@ -50,6 +51,13 @@ def snapshot() -> dict:
         "keys": CompanyKey.objects.count(),
         "companies_data": list(Company.objects.order_by("pk").values()),
     }
+
+
+@pytest.fixture(autouse=True)
+def _chinese():
+    """Messages in Chinese whatever an earlier test left active (the site's default)."""
+    with translation.override("zh-hans"):
+        yield
 
 
 @pytest.fixture

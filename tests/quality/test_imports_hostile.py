@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 from openpyxl import Workbook
 
 from tests import factories
@@ -21,6 +22,13 @@ from xinren.core import tables
 from xinren.quality import imports
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _chinese():
+    """Messages in Chinese whatever an earlier test left active (the site's default)."""
+    with translation.override("zh-hans"):
+        yield
 
 
 @pytest.fixture

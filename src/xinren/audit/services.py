@@ -119,7 +119,7 @@ def _to_timeline(entry: ChangeLog, instance: models.Model) -> None:
 def record_creations(*, actor, entries: list[tuple[models.Model, int | None, int | None]]) -> int:
     """:func:`record_change` for many newly created records at once (a bulk import): one
     "create" history entry per ``(instance, company_id, account_id)``, with the same content
-    and the same timeline events, written with two bulk inserts."""
+    and the same timeline events, written with two bulk inserts (:mod:`xinren.core.bulk`)."""
     if not entries:
         return 0
     from xinren.timeline.models import EventKind, TimelineEvent
@@ -143,7 +143,9 @@ def record_creations(*, actor, entries: list[tuple[models.Model, int | None, int
         )
         for instance, company_id, account_id in entries
     ]
-    logs = ChangeLog.objects.bulk_create(logs, batch_size=2000)
+    from xinren.core.bulk import insert_instances
+
+    insert_instances(ChangeLog, logs)
     events = []
     for entry, (instance, _c, _a) in zip(logs, entries, strict=True):
         if entry.company_id is None or entry.entity not in TIMELINE_ENTITIES:
@@ -168,5 +170,5 @@ def record_creations(*, actor, entries: list[tuple[models.Model, int | None, int
                 actor=actor,
             )
         )
-    TimelineEvent.objects.bulk_create(events, batch_size=2000)
+    insert_instances(TimelineEvent, events)
     return len(logs)

@@ -43,7 +43,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from xinren.audit.services import record_creations
-from xinren.core.errors import error_items
+from xinren.core.bulk import insert_instances
+from xinren.core.errors import ConflictError, error_items
 from xinren.core.tables import (
     ImportFileError,
     RowError,
@@ -556,7 +557,7 @@ class _Importer:
     # validating a new company
     def build_new(self, parsed: _Row) -> None:
         errors: list[RowError] = []
-        company = Company(created_by=self.actor)
+        company = Company()  # created_by set after the checks: not a lookup per row
         for attr, value in parsed.company.items():
             setattr(company, attr, value.strip() if isinstance(value, str) else value)
         try:
@@ -579,6 +580,7 @@ class _Importer:
             }
         if errors:
             raise _RowFailed(errors)
+        company.created_by = self.actor
         parsed.new = company
 
     # matching
@@ -650,7 +652,8 @@ class _Importer:
         if not rows:
             return
         actor = self.actor
-        companies = Company.objects.bulk_create([r.new for r in rows], batch_size=BATCH)
+        companies = [r.new for r in rows]
+        insert_instances(Company, companies)
         accounts: list[CustomerAccount] = []
         by_type: dict[str, list[CustomerAccount]] = {}
         for r, company in zip(rows, companies, strict=True):
@@ -671,13 +674,13 @@ class _Importer:
                 group, customers.allocate_archive_block(prefix, None, len(group)), strict=True
             ):
                 account.archive_no = number
-        CustomerAccount.objects.bulk_create(accounts, batch_size=BATCH)
+        insert_instances(CustomerAccount, accounts)
         contacts = [
             Contact(company=c, created_by=actor, is_primary=True, **r.contact)
             for r, c in zip(rows, companies, strict=True)
             if r.contact
         ]
-        Contact.objects.bulk_create(contacts, batch_size=BATCH)
+        insert_instances(Contact, contacts)
         record_creations(
             actor=actor,
             entries=[(c, c.pk, None) for c in companies]
@@ -690,53 +693,114 @@ class _Importer:
         search.write_docs(
             [search.build_doc(c.pk, c.name, c.name_en, people.get(c.pk, [])) for c in companies]
         )
-        write_keys((c.pk, c.name, c.phone) for c in companies)
+        # the name key computed to match the row, unless the rules changed the name
+        write_keys(
+            (c.pk, c.name, c.phone, r.key if r.company.get("name") == c.name else None)
+            for r, c in zip(rows, companies, strict=True)
+        )
 
     # a matched company: through the services, in the caller's savepoint
-    def apply_match(self, r: _Row) -> str:
-        if self.on_match == "skip":
-            return SKIPPED
-        actor = self.actor
-        company = Company.objects.get(pk=r.match_id)
-        changed = False
+    def prefetch(self, rows: list[_Row]) -> None:
+        """Load the matched companies, their accounts and contacts in bulk, so a row that
+        changes nothing (a re-run) costs no query of its own."""
+        ids = sorted({r.match_id for r in rows})
+        self._companies: dict[int, Company] = {}
+        self._accounts: dict[tuple[int, int], CustomerAccount] = {}
+        self._contacts: dict[tuple[int, str], Contact] = {}
+        for chunk in _chunks(ids, BATCH):
+            self._companies.update(Company.objects.in_bulk(chunk))
+            for a in CustomerAccount.objects.filter(company_id__in=chunk):
+                self._accounts[(a.company_id, a.business_unit_id)] = a
+            for c in Contact.objects.filter(company_id__in=chunk).order_by("-id"):
+                self._contacts[(c.company_id, c.name)] = c
+
+    def plan(self, r: _Row) -> list[tuple[str, Callable[[], object]]]:
+        """The service calls a matched row needs, each with the target its errors name."""
+        actor, steps = self.actor, []
+        company = self._companies[r.match_id]
         data = self.changes(company, r.company)
         if data:
-            customers.update_company(
-                actor=actor, company=company, data=data, expected_version=company.version
-            )
-            changed = True
-        bu = self.business_unit_id if r.owner is None else r.owner.org_unit.business_unit_id
-        account = CustomerAccount.objects.filter(company=company, business_unit_id=bu).first()
-        if account is None:
-            customers.open_account(actor=actor, company=company, owner=r.owner, **r.account)
-            changed = True
-        else:
-            data = self.changes(account, r.account)
-            if r.owner is not None and account.owner_id != r.owner.pk and self.on_match == "update":
-                data["owner"] = r.owner
-            if data:
-                customers.update_account(
-                    actor=actor, account=account, data=data, expected_version=account.version
+            steps.append(
+                (
+                    "company",
+                    lambda: customers.update_company(
+                        actor=actor, company=company, data=data, expected_version=company.version
+                    ),
                 )
-                changed = True
+            )
+        bu = self.business_unit_id if r.owner is None else r.owner.org_unit.business_unit_id
+        account = self._accounts.get((company.pk, bu))
+        if account is None:
+            steps.append(
+                (
+                    "account",
+                    lambda: customers.open_account(
+                        actor=actor, company=company, owner=r.owner, **r.account
+                    ),
+                )
+            )
+        else:
+            adata = self.changes(account, r.account)
+            if r.owner is not None and account.owner_id != r.owner.pk and self.on_match == "update":
+                adata["owner"] = r.owner
+            if adata:
+                steps.append(
+                    (
+                        "account",
+                        lambda: customers.update_account(
+                            actor=actor,
+                            account=account,
+                            data=adata,
+                            expected_version=account.version,
+                        ),
+                    )
+                )
         if r.contact:
-            contact = Contact.objects.filter(company=company, name=r.contact["name"]).first()
+            contact = self._contacts.get((company.pk, r.contact["name"]))
             if contact is None:
-                customers.create_contact(actor=actor, company=company, data=r.contact)
-                changed = True
+                steps.append(
+                    (
+                        "contact",
+                        lambda: customers.create_contact(
+                            actor=actor, company=company, data=r.contact
+                        ),
+                    )
+                )
             else:
                 probe = Contact(**{k: getattr(contact, k) for k in customers.CONTACT_FIELDS})
                 for k, v in r.contact.items():
                     setattr(probe, k, v)
-                customers.clean_contact(probe)  # compare like with like (normalised phone)
-                wanted = {k: getattr(probe, k) for k in r.contact}
-                data = self.changes(contact, wanted)
-                if data:
-                    customers.update_contact(
-                        actor=actor, contact=contact, data=data, expected_version=contact.version
+                with contextlib.suppress(ValidationError):  # the service names it
+                    customers.clean_contact(probe)  # compare like with like (normalised phone)
+                cdata = self.changes(contact, {k: getattr(probe, k) for k in r.contact})
+                if cdata:
+                    steps.append(
+                        (
+                            "contact",
+                            lambda: customers.update_contact(
+                                actor=actor,
+                                contact=contact,
+                                data=cdata,
+                                expected_version=contact.version,
+                            ),
+                        )
                     )
-                    changed = True
-        return UPDATED if changed else UNCHANGED
+        return steps  # fmt: skip
+
+    def apply_match(self, r: _Row) -> str:
+        """A matched company, through the services, in a savepoint of its own."""
+        if self.on_match == "skip":
+            return SKIPPED
+        steps = self.plan(r)
+        if not steps:
+            return UNCHANGED
+        with transaction.atomic():
+            for target, call in steps:
+                try:
+                    call()
+                except ValidationError as exc:
+                    raise _RowFailed(self.service_errors(r.no, exc, target)) from None
+        return UPDATED
 
     def changes(self, instance, values: dict) -> dict:
         """The file's values that would change ``instance``: all differing ones (update) or
@@ -849,15 +913,21 @@ def run_import(
                 _("写入时与他人同时录入的数据冲突，未导入任何数据，请重新导入：%(e)s")
                 % {"e": str(exc)[:120]}
             ) from None
+        importer.prefetch(matched)
         for r in matched:
             try:
-                with transaction.atomic():
-                    result.status[r.no] = importer.apply_match(r)
-            except ValidationError as exc:
-                target = "company"
-                result.errors.extend(importer.service_errors(r.no, exc, target))
-            except PermissionDenied as exc:
-                result.errors.append(RowError(r.no, "", "forbidden", str(exc)))
+                result.status[r.no] = importer.apply_match(r)
+            except _RowFailed as failed:
+                result.errors.extend(failed.errors)
+            except (PermissionDenied, ConflictError) as exc:
+                result.errors.append(
+                    RowError(
+                        r.no,
+                        "",
+                        "forbidden" if isinstance(exc, PermissionDenied) else "conflict",
+                        str(exc),
+                    )
+                )
             done += 1
             if done % step == 0:
                 progress(done)
