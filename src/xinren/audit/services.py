@@ -114,3 +114,67 @@ def _to_timeline(entry: ChangeLog, instance: models.Model) -> None:
         detail={"action": entry.action, "entity": entry.entity, "fields": sorted(entry.changes)},
         actor=entry.actor,
     )
+
+
+def record_creations(*, actor, entries: list[tuple[models.Model, int | None, int | None]]) -> int:
+    """:func:`record_change` for many newly created records at once (a bulk import): one
+    "create" history entry per ``(instance, company_id, account_id)``, with the same content
+    and the same timeline events, written as rows by the lean bulk writer
+    (:mod:`xinren.core.bulk`: ids reserved, one insert per table and batch)."""
+    if not entries:
+        return 0
+    from django.db import DEFAULT_DB_ALIAS, connections
+    from django.utils import timezone
+
+    from xinren.core.bulk import Table, reserve_ids
+    from xinren.timeline.models import EventKind, TimelineEvent
+
+    conn = connections[DEFAULT_DB_ALIAS]
+    actor_name = ""
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        actor_name = getattr(actor, "full_name", "") or actor.get_username()
+    else:
+        actor = None
+    actor_id = actor.pk if actor is not None else None
+    now = timezone.now()
+    at = conn.ops.adapt_datetimefield_value(now)
+    changes_field = ChangeLog._meta.get_field("changes")
+    detail_field = TimelineEvent._meta.get_field("detail")
+    source = ChangeLog._meta.label_lower
+    create = ChangeLog.Action.CREATE
+    titles: dict[str, str] = {}  # the translated prefix once per model
+    log_rows, event_rows = [], []
+    ids = reserve_ids(ChangeLog, len(entries))
+    for log_id, (instance, company_id, account_id) in zip(ids, entries, strict=True):
+        entity = instance._meta.label_lower
+        changes = diff({}, snapshot(instance))
+        text = str(instance)[:255]
+        log_rows.append(
+            (log_id, at, actor_id, actor_name or "system", create, entity, instance.pk, text,
+             company_id, account_id, None, changes_field.get_db_prep_save(changes, conn))
+        )  # fmt: skip
+        if company_id is None or entity not in TIMELINE_ENTITIES:
+            continue
+        if entity not in titles:
+            titles[entity] = f"{ChangeLog.Action(create).label} {instance._meta.verbose_name}："
+        detail = {"action": create.value, "entity": entity, "fields": sorted(changes)}
+        event_rows.append(
+            (company_id, account_id, EventKind.CHANGE.value, at, source, log_id,
+             (titles[entity] + text)[:255], detail_field.get_db_prep_save(detail, conn), actor_id)
+        )  # fmt: skip
+    log_table = Table(
+        ChangeLog,
+        ["at", "actor_id", "actor_name", "action", "entity", "object_id", "object_repr",
+         "company_id", "account_id", "org_unit_id", "changes"],
+        with_id=True,
+    )  # fmt: skip
+    event_table = Table(
+        TimelineEvent,
+        ["company_id", "account_id", "kind", "occurred_at", "source", "source_id", "title",
+         "detail", "actor_id"],
+    )  # fmt: skip
+    for i in range(0, len(log_rows), 5000):
+        log_table.insert(log_rows[i : i + 5000])
+    for i in range(0, len(event_rows), 5000):
+        event_table.insert(event_rows[i : i + 5000])
+    return len(log_rows)

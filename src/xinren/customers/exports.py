@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from xinren.core.tables import FORMULA_PREFIXES, safe_cell  # noqa: E402,F401 - one rule
 from xinren.orgs.access import has_action
 from xinren.orgs.models import Action, User
 from xinren.standards.codes import industry_label, region_label
@@ -18,13 +19,6 @@ from xinren.standards.codes import industry_label, region_label
 from .models import Company
 from .presenters import masked
 from .selectors import with_visible_accounts
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
 def header() -> list[str]:

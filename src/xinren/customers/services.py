@@ -73,8 +73,10 @@ CONTACT_FIELDS = [
 
 
 # --- rules ----------------------------------------------------------------------------------
-def clean_company(company: Company) -> None:
-    """Normalise and validate a company's fields (one rule set for form, API, import)."""
+def clean_company(company: Company, *, check_duplicate: bool = True) -> None:
+    """Normalise and validate a company's fields (one rule set for form, API, import).
+    ``check_duplicate=False``: the caller has already looked every USCC up in bulk (an
+    import matches a file's USCCs with one query per thousand rows)."""
     errors: dict[str, list[ValidationError]] = {}
     company.name = " ".join((company.name or "").split())
     company.uscc = normalize_uscc(company.uscc or "") or None  # empty means "none", never ""
@@ -113,7 +115,8 @@ def clean_company(company: Company) -> None:
             errors.setdefault(field, []).extend(errs)
     # The name of the existing record is not shown: it may lie outside the user's scope.
     if (
-        not errors.get("uscc")
+        check_duplicate
+        and not errors.get("uscc")
         and company.uscc
         and Company.objects.filter(uscc=company.uscc).exclude(pk=company.pk).exists()
     ):
@@ -272,11 +275,7 @@ def open_account(
         created_by=actor,
         archive_no="pending",
     )
-    account.full_clean(
-        exclude=["company", "business_unit", "owner_unit", "owner", "archive_no"],
-        validate_unique=False,
-        validate_constraints=False,
-    )
+    clean_account(account)
     if CustomerAccount.objects.filter(
         company=company, business_unit_id=unit.business_unit_id
     ).exists():
@@ -292,6 +291,15 @@ def open_account(
         account_id=account.pk,
     )
     return account
+
+
+def clean_account(account: CustomerAccount) -> None:
+    """Validate an account's own fields (type, lifecycle stage, source, notes)."""
+    account.full_clean(
+        exclude=["company", "business_unit", "owner_unit", "owner", "archive_no"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
 
 
 def _require_company(actor: User, company: Company, action: str) -> None:
@@ -440,7 +448,8 @@ def delete_account(*, actor: User, account: CustomerAccount) -> None:
 
 
 # --- contacts -------------------------------------------------------------------------------
-def _clean_contact(contact: Contact) -> None:
+def clean_contact(contact: Contact) -> None:
+    """Normalise and validate a contact (work phone, e-mail, choices)."""
     errors: dict[str, list[ValidationError]] = {}
     if contact.work_phone:
         try:
@@ -465,7 +474,7 @@ def create_contact(*, actor: User, company: Company, data: dict[str, Any]) -> Co
         if key not in CONTACT_FIELDS:
             raise field_error(key, _("未知字段或不允许修改。"), "unknown_field")
         setattr(contact, key, value.strip() if isinstance(value, str) else value)
-    _clean_contact(contact)
+    clean_contact(contact)
     contact.save()
     record_change(
         actor=actor,
@@ -488,7 +497,7 @@ def update_contact(
         if key not in CONTACT_FIELDS:
             raise field_error(key, _("未知字段或不允许修改。"), "unknown_field")
         setattr(contact, key, value.strip() if isinstance(value, str) else value)
-    _clean_contact(contact)
+    clean_contact(contact)
     save_versioned(contact, expected_version, CONTACT_FIELDS + ["phone_digits", "updated_at"])
     record_change(
         actor=actor,

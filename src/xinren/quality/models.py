@@ -160,3 +160,25 @@ class MergedArchiveNo(models.Model):
 
     def __str__(self) -> str:
         return self.archive_no
+
+
+class ImportTemplate(models.Model):
+    """A saved column mapping of the customer import: which of a file's headers goes to
+    which field. Per user (the CLI's ``--template NAME`` names one of the importer's)."""
+
+    name = models.CharField(_("模板名称"), max_length=60)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # {"file header as written": "field key" or "" to ignore the column}
+    mapping = models.JSONField(_("列映射"), default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("导入模板")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="one_template_name_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Literal
+
 from ninja import Schema
 
 
@@ -81,3 +83,39 @@ class MergeOut(Schema):
     merged_archive_nos: list[str]
     undone_at: str | None
     undone_by: str | None
+
+
+class ImportCheckIn(Schema):
+    mode: Literal["all", "valid"] = "all"
+    on_match: Literal["update", "fill", "skip"] = "update"
+    template: str = ""
+    mapping: str = ""  # JSON object: file header → field key ("" ignores the column)
+
+
+class RowErrorOut(Schema):
+    row: int
+    column: str
+    rule: str
+    message: str
+
+
+class ImportCheckOut(Schema):
+    """A dry run of the uploaded file: nothing is stored. Start the import with ``token``."""
+
+    token: str
+    header: list[str]
+    mapping: dict[str, str]
+    total: int
+    created: int
+    updated: int
+    unchanged: int
+    skipped: int
+    failed_rows: int
+    errors: list[RowErrorOut]
+
+
+class ImportStartIn(Schema):
+    token: str
+    mode: Literal["all", "valid"] = "all"
+    on_match: Literal["update", "fill", "skip"] = "update"
+    mapping: dict[str, str] = {}

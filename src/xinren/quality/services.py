@@ -5,18 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from xinren.core.bulk import Table
 from xinren.customers.models import Company
 from xinren.standards.phone import phone_digits
 
 from .models import CompanyKey
-from .normalize import name_key, name_pinyin
+from .normalize import key_pinyin, name_key
+
+KEY_COLUMNS = ["company_id", "name_key", "pinyin_key", "phone_digits"]
 
 
-def _key(company_id: int, name: str, phone: str) -> CompanyKey:
+def _key(company_id: int, name: str, phone: str, key: str | None = None) -> CompanyKey:
+    key = name_key(name) if key is None else key
     return CompanyKey(
         company_id=company_id,
-        name_key=name_key(name),
-        pinyin_key=name_pinyin(name),
+        name_key=key,
+        pinyin_key=key_pinyin(key),
         phone_digits=phone_digits(phone)[:24],
     )
 
@@ -41,10 +45,14 @@ def index_companies(company_ids: Sequence[int]) -> int:
     return write_keys(rows)
 
 
-def write_keys(rows: Iterable[tuple[int, str, str]]) -> int:
-    keys = [_key(pk, name, phone or "") for pk, name, phone in rows]
+def write_keys(rows: Iterable[tuple]) -> int:
+    """Rewrite the keys of ``(id, name, phone)`` rows, or ``(id, name, phone, name_key)``
+    when the caller has the name key at hand already (an import computed it to match)."""
+    keys = [_key(pk, name, phone or "", *rest) for pk, name, phone, *rest in rows]
     CompanyKey.objects.filter(pk__in=[k.company_id for k in keys]).delete()
-    CompanyKey.objects.bulk_create(keys, batch_size=2000)
+    Table(CompanyKey, KEY_COLUMNS).insert(
+        [(k.company_id, k.name_key, k.pinyin_key, k.phone_digits) for k in keys]
+    )
     return len(keys)
 
 
@@ -66,3 +74,30 @@ def backfill_keys(batch: int = 5000) -> int:
             )
         )
         done += write_keys([r for r in rows if r[0] not in have])
+
+
+# --- uploads of the customer import, kept between "check" and "import" -----------------------
+def stash_upload(*, actor, content: bytes) -> str:
+    """Keep an uploaded import file for its owner; returns the token naming it (the file is
+    removed by the hourly housekeeping after a day)."""
+    import uuid
+
+    from xinren.core.tables import stash_dir
+
+    folder = stash_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    token = f"c{actor.pk}-{uuid.uuid4().hex}"
+    (folder / token).write_bytes(content)
+    return token
+
+
+def stashed_path(*, actor, token: str):
+    """The stashed file of this token if it is the actor's own, else ``None``."""
+    import re
+
+    from xinren.core.tables import stash_dir
+
+    if not re.fullmatch(rf"c{actor.pk}-[0-9a-f]{{32}}", token or ""):
+        return None
+    path = stash_dir() / token
+    return path if path.is_file() else None

@@ -20,4 +20,6 @@ urlpatterns = [
     path("quality/merges/", views.merge_list, name="quality-merges"),
     path("quality/merges/<int:pk>/", views.merge_detail, name="quality-merge-detail"),
     path("quality/merges/<int:pk>/undo/", views.merge_undo, name="quality-merge-undo"),
+    path("quality/import/", views.customer_import, name="customer-import"),
+    path("quality/import/report.xlsx", views.customer_import_report, name="customer-import-report"),
 ]

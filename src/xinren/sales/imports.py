@@ -21,19 +21,31 @@ Written for a background job: ``on_progress(done, total)`` is called as rows are
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from xinren.core.errors import error_items
+from xinren.core.tables import (  # noqa: F401 - re-exported: the sales import's own names
+    MAX_BYTES,
+    MAX_ROWS,
+    ImportFileError,
+    RowError,
+    TableResult,
+    clean_money,
+    decode_csv,
+    map_headers,
+    parse_date,
+    read_table,
+    report_csv,
+    report_rows,
+    report_xlsx,
+)
 from xinren.customers.models import CustomerAccount
 from xinren.customers.selectors import visible_accounts
 from xinren.orgs.access import require_action
@@ -45,9 +57,6 @@ from .models import Contract, Order, OrderSource, PaymentMilestone, Receipt
 
 KINDS = ("orders", "receipts", "milestones")
 MODES = ("all", "valid")
-MAX_ROWS = 100_000
-MAX_BYTES = 20 * 1024 * 1024
-EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 
 # canonical field → header names people use (compared after normalising: no spaces,
 # half-width, lower case, no "*" required markers or parentheses content).
@@ -102,121 +111,15 @@ SERVICE_FIELD = {
 }
 
 
-class ImportFileError(Exception):
-    """The file as a whole cannot be imported (format, encoding, missing columns)."""
-
-
 @dataclass
-class RowError:
-    row: int  # spreadsheet row number: the header is row 1
-    column: str  # the file's own header text ("" when the row as a whole is wrong)
-    rule: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.column}：" if self.column else ""
-        return f"第 {self.row} 行 {where}{self.message}（{self.rule}）"
-
-
-@dataclass
-class ImportResult:
-    kind: str
-    mode: str
-    dry_run: bool
-    header: list[str] = field(default_factory=list)
-    rows: list[list[str]] = field(default_factory=list)
+class ImportResult(TableResult):
+    kind: str = "orders"
+    mode: str = "all"
+    dry_run: bool = False
     total: int = 0
     created: int = 0  # rows that were (or, in a dry run / a refused file, would be) written
     skipped: int = 0  # already present
-    errors: list[RowError] = field(default_factory=list)
     applied: bool = False  # whether anything was stored
-
-    @property
-    def failed_rows(self) -> int:
-        return len({e.row for e in self.errors})
-
-    def errors_by_row(self) -> dict[int, list[RowError]]:
-        out: dict[int, list[RowError]] = {}
-        for e in self.errors:
-            out.setdefault(e.row, []).append(e)
-        return out
-
-
-# --- reading files ----------------------------------------------------------------------------
-def _norm_header(text: str) -> str:
-    text = unicodedata.normalize("NFKC", str(text or "")).strip().lower()
-    text = re.sub(r"\(.*?\)", "", text)
-    return re.sub(r"[\s*_\-:：]", "", text)
-
-
-def decode_csv(content: bytes) -> str:
-    """UTF-8 (with or without BOM), else GB18030 (a superset of GBK and GB2312)."""
-    if content.startswith(b"\xef\xbb\xbf"):
-        return content[3:].decode("utf-8")
-    try:
-        return content.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return content.decode("gb18030")
-    except UnicodeDecodeError:
-        raise ImportFileError(
-            _("无法识别文件编码：请保存为 UTF-8 或 GBK 编码的 CSV，或 Excel 文件。")
-        ) from None
-
-
-def _cell(value) -> str:
-    """A spreadsheet cell as text. Numbers come from Excel as floats: shown by their shortest
-    decimal form (``1234.5``), never used as a float."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def read_table(content: bytes, filename: str) -> tuple[list[str], list[list[str]]]:
-    """Header and data rows (text) of a CSV or spreadsheet; blank rows dropped."""
-    if len(content) > MAX_BYTES:
-        raise ImportFileError(_("文件过大（上限 20 MB）。"))
-    name = (filename or "").lower()
-    is_zip = content[:4] == b"PK\x03\x04"
-    is_ole = content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-    if name.endswith(EXCEL_SUFFIXES) or is_zip or is_ole:
-        try:
-            from python_calamine import CalamineWorkbook
-
-            book = CalamineWorkbook.from_filelike(io.BytesIO(content))
-            sheet = book.get_sheet_by_index(0)
-            raw = sheet.to_python(skip_empty_area=False)
-        except Exception as exc:  # noqa: BLE001 - calamine raises its own error types
-            raise ImportFileError(
-                _("无法读取 Excel 文件：%(err)s") % {"err": str(exc)[:200]}
-            ) from None
-        table = [[_cell(v) for v in row] for row in raw]
-    else:
-        text = decode_csv(content)
-        if "\x00" in text:
-            raise ImportFileError(_("文件不是文本 CSV，也不是 Excel 文件。"))
-        sample = text[:4096]
-        try:
-            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel
-        table = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text), dialect)]
-    table = [row for row in table if any(c for c in row)]
-    if not table:
-        raise ImportFileError(_("文件是空的。"))
-    header, rows = table[0], table[1:]
-    if len(rows) > MAX_ROWS:
-        raise ImportFileError(_("一次最多导入 %(n)s 行。") % {"n": MAX_ROWS})
-    return header, rows
 
 
 def map_columns(kind: str, header: list[str]) -> dict[str, int]:
@@ -224,15 +127,7 @@ def map_columns(kind: str, header: list[str]) -> dict[str, int]:
     synonyms = dict(SYNONYMS)
     for key, extra in KIND_SYNONYMS.get(kind, {}).items():
         synonyms[key] = synonyms[key] + extra
-    lookup: dict[str, str] = {}
-    for canonical in ALLOWED[kind]:
-        for name in synonyms.get(canonical, ()):
-            lookup.setdefault(_norm_header(name), canonical)
-    columns: dict[str, int] = {}
-    for i, name in enumerate(header):
-        canonical = lookup.get(_norm_header(name))
-        if canonical and canonical not in columns:
-            columns[canonical] = i
+    columns = map_headers(header, {k: synonyms.get(k, ()) for k in sorted(ALLOWED[kind])})
     missing = [f for f in REQUIRED[kind] if f not in columns]
     if "archive_no" not in columns and "uscc" not in columns:
         missing.insert(0, "archive_no")
@@ -242,26 +137,6 @@ def map_columns(kind: str, header: list[str]) -> dict[str, int]:
             _("缺少必需的列：%(names)s（表头可用中文或英文名称）。") % {"names": names}
         )
     return columns
-
-
-# --- values -----------------------------------------------------------------------------------
-def clean_money(text: str) -> str:
-    """``¥1,234.50``, ``１２３４.５ 元`` → ``1234.50`` (still text: the money rule checks it)."""
-    text = unicodedata.normalize("NFKC", text or "").strip()
-    return re.sub(r"[¥￥$,\s]|元|人民币|RMB", "", text, flags=re.IGNORECASE)
-
-
-_DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T].*)?$")
-
-
-def parse_date(text: str) -> dt.date:
-    text = unicodedata.normalize("NFKC", text or "").strip()
-    m = _DATE.match(text)
-    if m is None and re.fullmatch(r"\d{8}", text):
-        m = re.match(r"(\d{4})(\d{2})(\d{2})", text)
-    if m is None:
-        raise ValueError(text)
-    return dt.date(int(m[1]), int(m[2]), int(m[3]))
 
 
 # --- the run ----------------------------------------------------------------------------------
@@ -550,55 +425,9 @@ def run_import(
 
 
 # --- the error report -------------------------------------------------------------------------
-REPORT_ROW = "行号"
-REPORT_ERRORS = "错误"
-
-
-def report_rows(result: ImportResult) -> list[list[str]]:
-    """Every row of the file with its row number first and an error column last."""
-    by_row = result.errors_by_row()
-    out = [[REPORT_ROW, *result.header, REPORT_ERRORS]]
-    width = len(result.header)
-    for i, row in enumerate(result.rows):
-        row_no = i + 2
-        cells = (row + [""] * width)[:width]
-        problems = "；".join(
-            f"{e.column or '—'}：{e.message}（{e.rule}）" for e in by_row.get(row_no, [])
-        )
-        out.append([str(row_no), *cells, problems])
-    return out
-
-
 def error_report_csv(result: ImportResult) -> bytes:
-    from xinren.customers.exports import safe_cell
-
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    for row in report_rows(result):
-        writer.writerow([safe_cell(c) for c in row])
-    return "\ufeff".encode() + buf.getvalue().encode("utf-8")
+    return report_csv(report_rows(result))
 
 
 def error_report_xlsx(result: ImportResult) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
-
-    from xinren.customers.exports import safe_cell
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "导入报告"
-    red = PatternFill("solid", fgColor="FDE2E1")
-    for r, row in enumerate(report_rows(result), start=1):
-        for c, value in enumerate(row, start=1):
-            cell = sheet.cell(row=r, column=c)
-            cell.value = safe_cell(value)  # a cell starting with "=" stays text
-            if r == 1:
-                cell.font = Font(bold=True)
-        if r > 1 and row[-1]:
-            for c in range(1, len(row) + 1):
-                sheet.cell(row=r, column=c).fill = red
-    sheet.column_dimensions["A"].width = 6
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return report_xlsx(report_rows(result))

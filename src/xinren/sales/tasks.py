@@ -2,46 +2,21 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
-from datetime import timedelta
 from pathlib import Path
 
-from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from xinren.core.tables import (  # noqa: F401 - the housekeeping job calls them from here
+    remove_stale_uploads,
+    stash_dir,
+)
 from xinren.orgs.models import User
 
 from . import imports
 
-MAX_ERRORS_KEPT = 200
-# An upload is stashed between "check" and "import" (and for the report download); a day is
-# plenty for that, after which the customer data it holds should not linger on disk.
-KEEP_UPLOADS = timedelta(days=1)
-
-
-def stash_dir() -> Path:
-    """Where the import page keeps uploaded files (MEDIA_ROOT/imports)."""
-    return Path(settings.MEDIA_ROOT) / "imports"
-
-
-def remove_stale_uploads(now: float | None = None) -> int:
-    """Delete stashed import uploads last written more than a day ago; returns how many.
-    (Run by ``xinren.jobs.tasks.housekeeping``.)"""
-    folder = stash_dir()
-    if not folder.is_dir():
-        return 0
-    cutoff = (now if now is not None else time.time()) - KEEP_UPLOADS.total_seconds()
-    removed = 0
-    for path in folder.iterdir():
-        try:
-            if path.is_file() and not path.is_symlink() and path.stat().st_mtime < cutoff:
-                path.unlink()
-                removed += 1
-        except FileNotFoundError:  # removed meanwhile (a second worker): fine
-            continue
-    return removed  # row errors kept with the job for the page; the report has them all
+MAX_ERRORS_KEPT = 200  # row errors kept with the job for the page; the report has them all
 
 
 def import_file(
