@@ -100,3 +100,12 @@ class DuplicatePair(models.Model):
 
     def __str__(self) -> str:
         return f"{self.company_a_id}~{self.company_b_id} {self.score}"
+
+
+# Data-quality measures live in their own module (profiles, scores, snapshots, tasks).
+from .measures.models import (  # noqa: E402,F401
+    QualityProfile,
+    QualityScore,
+    QualitySnapshot,
+    QualityTask,
+)
