@@ -7,6 +7,7 @@ from ninja import Router
 from xinren.orgs.access import require_action
 from xinren.orgs.api import ERRORS, Status
 from xinren.orgs.models import Action
+from xinren.orgs.schemas import Id
 
 from . import fields as F
 from . import selectors, services
@@ -70,9 +71,9 @@ def task_out(task, scores: dict) -> dict:
 def quality_measures(
     request,
     group_by: str = "subsidiary",
-    subsidiary: int | None = None,
-    department: int | None = None,
-    owner: int | None = None,
+    subsidiary: Id | None = None,
+    department: Id | None = None,
+    owner: Id | None = None,
 ):
     """Completeness, validity and duplicate rate of the accounts in the caller's scope, in
     total and per ``group_by`` (subsidiary, department or rep); ``subsidiary``,
@@ -92,9 +93,9 @@ def quality_measures(
 def worst_records(
     request,
     limit: int = 20,
-    subsidiary: int | None = None,
-    department: int | None = None,
-    owner: int | None = None,
+    subsidiary: Id | None = None,
+    department: Id | None = None,
+    owner: Id | None = None,
 ):
     """The caller's scoped records, worst first (lowest completeness, then validity), each
     with the fields missing and the fields failing their format rule."""

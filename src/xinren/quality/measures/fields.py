@@ -13,6 +13,7 @@ person or a foreign company: such a record is not asked for one)."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -84,9 +85,10 @@ def url_ok(value: str) -> bool:
 
 def model_field_ok(field_name: str) -> Callable[[Any], bool]:
     """The company model field's own validation (choices and validators, e.g. the size band
-    list, a registered capital not below zero)."""
+    list, a registered capital not below zero). Cached per value: few distinct values."""
     field = Company._meta.get_field(field_name)
 
+    @cache
     def check(value: Any) -> bool:
         def run(v):
             field.validate(v, None)
@@ -98,15 +100,25 @@ def model_field_ok(field_name: str) -> Callable[[Any], bool]:
     return check
 
 
+@cache
+def _today_at(minute: int) -> dt.date:
+    return timezone.localdate()
+
+
+def today() -> dt.date:
+    """The local date, looked up once a minute (a refresh asks for it per record)."""
+    return _today_at(int(time.time() // 60))
+
+
 def not_future(value: dt.date) -> bool:
     """A founding date is not after today (the rule ``clean_company`` applies on entry)."""
-    return value <= timezone.localdate()
+    return value <= today()
 
 
 def licence_current(expiry_dates: list[dt.date | None]) -> bool:
     """At least one business licence without an expiry date or not yet expired."""
-    today = timezone.localdate()
-    return any(d is None or d >= today for d in expiry_dates)
+    now = today()
+    return any(d is None or d >= now for d in expiry_dates)
 
 
 def all_pass(rule: Callable[[Any], bool]) -> Callable[[list], bool]:

@@ -4,6 +4,8 @@ import datetime as dt
 
 from ninja import Schema
 
+from xinren.orgs.schemas import Id
+
 
 class MeasuresOut(Schema):
     """Sums and rates of a set of accounts. ``completeness`` = required_filled /
@@ -90,9 +92,9 @@ class TaskListOut(Schema):
 
 class AssignIn(Schema):
     limit: int = 20
-    subsidiary: int | None = None
-    department: int | None = None
-    owner: int | None = None
+    subsidiary: Id | None = None
+    department: Id | None = None
+    owner: Id | None = None
 
 
 class AssignOut(Schema):

@@ -77,10 +77,10 @@ class Measures:
 def _id(name: str, value: Any) -> int | None:
     if value in (None, ""):
         return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
     if isinstance(value, str) and value.isdigit():
-        return int(value)
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value < 2**63:
+        return value
     raise field_error(name, _("应为编号（正整数）。"), "integer")
 
 

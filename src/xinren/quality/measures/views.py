@@ -25,7 +25,7 @@ def _drill(request) -> dict[str, int | None]:
     out: dict[str, int | None] = {}
     for name in ("subsidiary", "department", "owner"):
         value = request.GET.get(name, "")
-        out[name] = int(value) if value.isdigit() else None
+        out[name] = int(value) if value.isdigit() and int(value) < 2**63 else None
     return out
 
 
@@ -113,7 +113,7 @@ def assign(request):
     """Tasks for the owners of the worst records of the current drill-down level."""
     form = AssignForm(request.POST)
     drill = {
-        name: int(v) if (v := request.POST.get(name, "")).isdigit() else None
+        name: int(v) if (v := request.POST.get(name, "")).isdigit() and int(v) < 2**63 else None
         for name in ("subsidiary", "department", "owner")
     }
     if form.is_valid():
