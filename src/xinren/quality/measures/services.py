@@ -338,6 +338,8 @@ def score_batch(company_ids: list[int], profiles: Profiles, now) -> list[Quality
     states_of: dict[int, dict[str, int]] = {}
     rows = []
     for account_id, company_id, unit_id, source in accounts:
+        if company_id not in facts:
+            continue  # committed after the batch's companies were read: the next refresh
         states = states_of.get(company_id)
         if states is None:
             states = states_of[company_id] = company_states(facts[company_id])
