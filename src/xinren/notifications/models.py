@@ -23,6 +23,7 @@ class NotificationKind(models.TextChoices):
     VISIT_DUE = "visit_due", _("拜访到期")
     NEXT_STEP_DUE = "next_step_due", _("跟进事项到期")
     LATE_LOG = "late_log", _("跟进记录补录超时")
+    QUALITY_TASK = "quality_task", _("数据质量任务")
 
 
 class Notification(models.Model):

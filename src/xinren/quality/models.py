@@ -182,3 +182,12 @@ class ImportTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# Data-quality measures live in their own module (profiles, scores, snapshots, tasks).
+from .measures.models import (  # noqa: E402,F401
+    QualityProfile,
+    QualityScore,
+    QualitySnapshot,
+    QualityTask,
+)

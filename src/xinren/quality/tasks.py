@@ -1,4 +1,6 @@
-"""Quality jobs run in the background worker (``xinren.jobs.services.submit``)."""
+"""Quality jobs run in the background worker (``xinren.jobs.services.submit``); the periodic
+data-quality refresh lives in :mod:`.measures.tasks` and is imported here so the worker's
+tasks autodiscovery finds it."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from xinren.core.tables import stash_dir
 from xinren.orgs.models import User
 
 from . import imports, services_dedupe
+from .measures.tasks import daily_quality_refresh, quality_refresh  # noqa: F401
 from .models import DedupeRun
 
 

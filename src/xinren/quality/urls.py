@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views, views_dedupe
+from .measures import views as measure_views
 
 urlpatterns = [
     path("customers/duplicates/", views.duplicate_panel, name="customer-duplicates"),
@@ -22,4 +23,10 @@ urlpatterns = [
     path("quality/merges/<int:pk>/undo/", views.merge_undo, name="quality-merge-undo"),
     path("quality/import/", views.customer_import, name="customer-import"),
     path("quality/import/report.xlsx", views.customer_import_report, name="customer-import-report"),
+    # data-quality measures
+    path("quality/", measure_views.dashboard, name="quality-dashboard"),
+    path("quality/refresh/", measure_views.refresh, name="quality-refresh"),
+    path("quality/tasks/", measure_views.my_tasks, name="quality-tasks"),
+    path("quality/tasks/assign/", measure_views.assign, name="quality-assign"),
+    path("quality/settings/", measure_views.profile_settings, name="quality-settings"),
 ]

@@ -132,7 +132,18 @@ class Command(BaseCommand):
         )
         if not no_history:
             self._history(seed, history_years, quiet)
+            self._quality()
         self._print_users(world)
+
+    def _quality(self) -> None:
+        from xinren.quality.measures import demo as quality_demo
+
+        began = time.monotonic()
+        result = quality_demo.load()
+        self.stdout.write(
+            f"Data-quality scores of {result['accounts']:,} accounts, today's snapshot and "
+            f"{quality_demo.WEEKS} weeks of demo trend ({time.monotonic() - began:.1f} s)."
+        )
 
     def _history(self, seed: int, years: int, quiet: bool) -> None:
         began = time.monotonic()
