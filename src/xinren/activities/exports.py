@@ -20,6 +20,7 @@ from xinren.core.exports import (
     DATETIME,
     Column,
     ExportList,
+    choice_labels,
     choice_param,
     date_param,
     id_param,
@@ -33,9 +34,10 @@ from .models import InteractionKind
 
 
 def columns(user: User) -> list[Column]:
+    kind = choice_labels(InteractionKind)
     return [
         Column(gettext_lazy("发生时间"), lambda i: i.occurred_at, DATETIME),
-        Column(gettext_lazy("方式"), lambda i: i.get_kind_display()),
+        Column(gettext_lazy("方式"), lambda i: kind(i.kind)),
         Column(gettext_lazy("客户名称"), lambda i: i.account.company.name),
         Column(gettext_lazy("档案编号"), lambda i: i.account.archive_no),
         Column(gettext_lazy("主题"), lambda i: i.subject),

@@ -249,3 +249,10 @@ def date_param(data: Mapping[str, str], name: str) -> dt.date | None:
         raise field_error(
             name, _("%(field)s 必须是日期，格式为 YYYY-MM-DD。") % {"field": name}, "date"
         ) from None
+
+
+def choice_labels(choices) -> Callable[[Any], str]:
+    """``value → label`` of a TextChoices, translated once per export (a model's
+    ``get_FOO_display`` hashes every lazy label on each call: most of a long export's time)."""
+    labels = {value: str(label) for value, label in choices.choices}
+    return lambda value: labels.get(value, value or "")

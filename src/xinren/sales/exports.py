@@ -19,6 +19,7 @@ from xinren.core.exports import (
     NUMBER,
     Column,
     ExportList,
+    choice_labels,
     choice_param,
     date_param,
     id_param,
@@ -27,7 +28,7 @@ from xinren.customers.models import CustomerAccount
 from xinren.orgs.models import User
 
 from . import selectors
-from .models import ContractStatus
+from .models import ContractStatus, OrderSource, PaymentTerms
 
 
 def _customer_columns() -> list[Column]:
@@ -64,6 +65,7 @@ def _filtered(qs: QuerySet, params: dict, date_field: str) -> QuerySet:
 
 # --- contracts ----------------------------------------------------------------------------------
 def contract_columns(user: User) -> list[Column]:
+    terms, status = choice_labels(PaymentTerms), choice_labels(ContractStatus)
     return [
         Column(gettext_lazy("合同编号"), lambda c: c.number),
         Column(gettext_lazy("合同名称"), lambda c: c.title),
@@ -73,10 +75,10 @@ def contract_columns(user: User) -> list[Column]:
         Column(gettext_lazy("结束日期"), lambda c: c.end_on, DATE),
         Column(gettext_lazy("合同金额"), lambda c: c.amount, NUMBER),
         Column(gettext_lazy("币种"), lambda c: c.currency),
-        Column(gettext_lazy("付款方式"), lambda c: c.get_payment_terms_display()),
+        Column(gettext_lazy("付款方式"), lambda c: terms(c.payment_terms)),
         Column(gettext_lazy("账期（天）"), lambda c: c.credit_days, NUMBER),
         Column(gettext_lazy("续签日期"), lambda c: c.renewal_on, DATE),
-        Column(gettext_lazy("状态"), lambda c: c.get_status_display()),
+        Column(gettext_lazy("状态"), lambda c: status(c.status)),
         Column(gettext_lazy("备注"), lambda c: c.notes),
     ]
 
@@ -103,6 +105,7 @@ CONTRACTS = ExportList(
 
 # --- orders -------------------------------------------------------------------------------------
 def order_columns(user: User) -> list[Column]:
+    source = choice_labels(OrderSource)
     return [
         Column(gettext_lazy("订单编号"), lambda o: o.number),
         *_customer_columns(),
@@ -110,7 +113,7 @@ def order_columns(user: User) -> list[Column]:
         Column(gettext_lazy("订单金额"), lambda o: o.amount, NUMBER),
         Column(gettext_lazy("币种"), lambda o: o.currency),
         Column(gettext_lazy("合同编号"), lambda o: o.contract.number if o.contract else ""),
-        Column(gettext_lazy("来源"), lambda o: o.get_source_display()),
+        Column(gettext_lazy("来源"), lambda o: source(o.source)),
         Column(gettext_lazy("备注"), lambda o: o.notes),
     ]
 
@@ -162,6 +165,7 @@ MILESTONES = ExportList(
 
 # --- receipts -----------------------------------------------------------------------------------
 def receipt_columns(user: User) -> list[Column]:
+    source = choice_labels(OrderSource)
     return [
         *_customer_columns(),
         Column(gettext_lazy("到账日期"), lambda r: r.received_on, DATE),
@@ -176,7 +180,7 @@ def receipt_columns(user: User) -> list[Column]:
                 else ""
             ),
         ),
-        Column(gettext_lazy("来源"), lambda r: r.get_source_display()),
+        Column(gettext_lazy("来源"), lambda r: source(r.source)),
     ]
 
 
