@@ -304,3 +304,63 @@ def test_cli_bad_input_exits_non_zero_with_a_clear_message(rep, tmp_path):
         assert caught.value.returncode != 0
     assert not (tmp_path / "x.csv").exists()
     assert not ExportRecord.objects.exists()
+
+
+@pytest.mark.django_db
+def test_bad_filters_answer_422_naming_the_field_in_the_users_language(rep):
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    from xinren.core.errors import error_items
+
+    response = _client(rep).get("/exports/interactions.csv?kind=telepathy")
+    assert response.status_code == 422
+    assert "kind" in response.content.decode() and "可选" in response.content.decode()
+    assert not ExportRecord.objects.exists()
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
+        exporting.prepare(rep, "customers", "pdf", {})
+    (item,) = error_items(caught.value)
+    assert (item["field"], item["rule"]) == ("format", "choice")
+    assert "choose one of: csv、xlsx" in item["message"]
+
+
+@pytest.mark.django_db
+def test_interaction_and_receipt_exports_apply_their_filters(rep):
+    from xinren.sales.models import PaymentMilestone, Receipt
+
+    first = factories.make_customer(rep, name="互动筛选一号有限公司")
+    second = factories.make_customer(rep, name="互动筛选二号有限公司")
+    when = timezone.make_aware(dt.datetime(2026, 3, 10, 9, 30))
+    for account, kind in ((first, "call"), (first, "visit"), (second, "call")):
+        Interaction.objects.create(
+            account=account, company=account.company, kind=kind, occurred_at=when,
+            logged_at=when, subject=f"{account.company.name}-{kind}",
+        )  # fmt: skip
+    milestone = PaymentMilestone.objects.create(
+        account=first, due_on=timezone.localdate() - dt.timedelta(days=10), amount=Decimal("100")
+    )
+    for day in (1, 20):
+        Receipt.objects.create(
+            account=first, milestone=milestone, received_on=dt.date(2026, 3, day),
+            amount=Decimal("10"), reference=f"BK-{day}",
+        )  # fmt: skip
+    client = _client(rep)
+
+    def column(url, name):
+        rows = _csv(client.get(url))
+        at = rows[0].index(name)
+        return sorted(r[at] for r in rows[1:])
+
+    assert column(f"/exports/interactions.csv?account_id={first.pk}&kind=call", "主题") == [
+        "互动筛选一号有限公司-call"
+    ]
+    assert column(f"/exports/interactions.csv?company_id={second.company_id}", "主题") == [
+        "互动筛选二号有限公司-call"
+    ]
+    assert column("/exports/interactions.csv?date_from=2026-03-11", "主题") == []
+    assert (
+        column("/exports/interactions.csv?date_to=2026-03-10", "发生时间")
+        == ["2026-03-10 09:30"] * 3
+    )
+    assert column("/exports/receipts.csv?date_from=2026-03-10", "流水号") == ["BK-20"]
+    assert column("/exports/milestones.csv", "状态") == ["逾期"]
