@@ -92,6 +92,21 @@ def test_masked_fields_stay_masked_without_view_sensitive(rep, auditor, fmt, tmp
     assert masked["客户名称"] == "深圳市敏感信息有限公司"
 
 
+@pytest.mark.django_db
+def test_contact_phones_stay_masked_without_view_sensitive(rep, auditor):
+    from xinren.customers.models import Contact
+
+    account = factories.make_customer(rep, name="联系人导出有限公司")
+    Contact.objects.create(company=account.company, name="王经理", work_phone=PHONE)
+    query = f"/exports/contacts.csv?company_id={account.company_id}"
+    mine = dict(zip(*_csv(_client(rep).get(query)), strict=True))
+    theirs = dict(zip(*_csv(_client(auditor).get(query)), strict=True))
+    assert mine["工作电话"] == PHONE and mine["姓名"] == theirs["姓名"] == "王经理"
+    assert theirs["工作电话"] != PHONE and "*" in theirs["工作电话"]
+    sheet = _book(b"".join(_client(auditor).get(query.replace(".csv", ".xlsx")).streaming_content))
+    assert PHONE not in str(list(sheet.values))
+
+
 # --- formula injection, types, Chinese --------------------------------------------------------
 @pytest.mark.django_db
 def test_formula_cells_are_neutralised_in_csv_and_xlsx(rep):
@@ -255,6 +270,26 @@ def test_a_large_export_runs_as_a_job_with_a_download_link(rep, org, monkeypatch
     colleague = factories.make_user(org.a_sales, "sales_rep", username="colleague")
     assert _client(colleague).get(f"/exports/runs/{entry.pk}/download/").status_code == 404
     assert _client(colleague).get(f"/exports/runs/{entry.pk}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_background_export_files_are_removed_after_a_day(rep, monkeypatch):
+    import os
+    import time
+
+    monkeypatch.setattr(exporting, "BACKGROUND_ROWS", 0)
+    factories.make_customer(rep, name="过期文件有限公司")
+    client = _client(rep)
+    client.get("/exports/customers.csv")
+    first = ExportRecord.objects.get()
+    path = exporting.export_dir() / first.file
+    assert path.is_file()
+    day_old = time.time() - exporting.KEEP_FILES.total_seconds() - 60
+    os.utime(path, (day_old, day_old))
+    client.get("/exports/customers.csv")  # the next background export sweeps
+    assert not path.exists()
+    assert client.get(f"/exports/runs/{first.pk}/download/").status_code == 404
+    assert len(list(exporting.export_dir().iterdir())) == 1
 
 
 @pytest.mark.django_db

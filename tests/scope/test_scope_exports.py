@@ -1,11 +1,11 @@
 """Data scope of every exported list as a generated matrix: every built-in role × every list
-(customers, contracts, orders, milestones, receipts, interactions) × both formats (CSV, xlsx),
+(customers, contacts, contracts, orders, milestones, receipts, interactions) × both formats (CSV, xlsx),
 with a record of each kind on the customer in each position around the user.
 
 The expected rows are computed from the role's scope and export right (world.BUILTIN), never
 listed: a role with the right gets exactly the rows of the positions its scope reaches, in
 either format; a role without it is refused (PermissionDenied) before anything is written.
-Rows are told apart by the 档案编号 column every list carries."""
+Rows are told apart by the 档案编号 column (contacts: by their name)."""
 
 from __future__ import annotations
 
@@ -20,12 +20,13 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from xinren.activities.models import Interaction
+from xinren.customers.models import Contact
 from xinren.quality import exporting
 from xinren.sales.models import Contract, Order, PaymentMilestone, Receipt
 
 from .world import BUILTIN, REACH, build_world
 
-LISTS = ["customers", "contracts", "orders", "milestones", "receipts", "interactions"]
+LISTS = ["customers", "contacts", "contracts", "orders", "milestones", "receipts", "interactions"]
 FORMATS = ["csv", "xlsx"]
 
 
@@ -44,6 +45,7 @@ def _records(account, tag: str) -> None:
         account=account, milestone=milestone, received_on=dt.date(2026, 2, 20),
         amount=Decimal("50"), reference=f"BK-{tag}",
     )  # fmt: skip
+    Contact.objects.create(company=account.company, name=f"联系人{tag}", work_phone="13812345678")
     now = timezone.now()
     Interaction.objects.create(
         account=account, company=account.company, kind="call", occurred_at=now, logged_at=now,
@@ -82,7 +84,10 @@ def test_each_role_exports_exactly_the_rows_in_its_scope(role, tmp_path):
             path = tmp_path / f"{name}.{fmt}"
             written = exporting.write_file(prepared, path)
             rows = _read(fmt, path)
-            seen = [position_of[r["档案编号"]] for r in rows]
+            if name == "contacts":
+                seen = [r["姓名"].removeprefix("联系人") for r in rows]
+            else:
+                seen = [position_of[r["档案编号"]] for r in rows]
             assert sorted(seen) == sorted(REACH[scope]), (name, fmt)
             assert written == prepared.count == len(rows)
             checked += 1

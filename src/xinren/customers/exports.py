@@ -12,6 +12,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from xinren.core.errors import field_error
 from xinren.core.exports import (
     Column,
     ExportList,
@@ -27,11 +28,11 @@ from xinren.orgs.models import Action, User
 from xinren.standards.codes import industry_label, region_label
 
 from .filters import CompanyFilters, filter_companies
-from .models import AccountType, Company, EntityType, Lifecycle, SizeBand
+from .models import AccountType, Company, Contact, DecisionRole, EntityType, Lifecycle, SizeBand
 from .presenters import masked
-from .selectors import visible_accounts
+from .selectors import company_for, visible_accounts, visible_companies, visible_contacts
 
-__all__ = ["CUSTOMERS", "csv_stream", "require_export", "rows", "safe_cell"]
+__all__ = ["CONTACTS", "CUSTOMERS", "csv_stream", "require_export", "rows", "safe_cell"]
 
 
 def require_export(user: User) -> None:
@@ -122,6 +123,52 @@ CUSTOMERS = ExportList(
     columns=columns,
     parse=parse,
     rows=queryset,
+)
+
+
+# --- contacts (the customer page's 联系人; all contacts of the visible customers without
+# company_id) -----------------------------------------------------------------------------------
+def contact_columns(user: User) -> list[Column]:
+    role = choice_labels(DecisionRole)
+    return [
+        Column(gettext_lazy("客户名称"), lambda c: c.company.name),
+        Column(gettext_lazy("姓名"), lambda c: c.name),
+        Column(gettext_lazy("职务"), lambda c: c.title),
+        Column(gettext_lazy("部门"), lambda c: c.department),
+        Column(gettext_lazy("决策链角色"), lambda c: role(c.decision_role)),
+        Column(gettext_lazy("工作电话"), lambda c: masked(user, c, "work_phone")),
+        Column(gettext_lazy("工作邮箱"), lambda c: c.work_email),
+        Column(gettext_lazy("主要联系人"), lambda c: _("是") if c.is_primary else ""),
+        Column(gettext_lazy("备注"), lambda c: c.notes),
+    ]
+
+
+def contact_filters(user: User, data: Mapping[str, str]) -> dict:
+    company_id = id_param(data, "company_id")
+    if company_id is not None:
+        try:
+            company_for(user, company_id)
+        except Company.DoesNotExist:
+            raise field_error(
+                "company_id", _("客户不存在或不在您的数据范围内。"), "out_of_scope"
+            ) from None
+    return {"company_id": company_id}
+
+
+def contact_rows(user: User, params: dict) -> QuerySet[Contact]:
+    if params["company_id"] is not None:
+        contacts = visible_contacts(user, Company(pk=params["company_id"]))
+    else:
+        contacts = Contact.objects.filter(company__in=visible_companies(user))
+    return contacts.select_related("company").order_by("company_id", "-is_primary", "id")
+
+
+CONTACTS = ExportList(
+    name="contacts",
+    label=gettext_lazy("联系人"),
+    columns=contact_columns,
+    parse=contact_filters,
+    rows=contact_rows,
 )
 
 

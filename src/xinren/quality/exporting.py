@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -38,12 +39,12 @@ BACKGROUND_ROWS = 5000
 def lists() -> dict[str, engine.ExportList]:
     """Every exportable list by name, in the order the CLI's help shows them."""
     from xinren.activities.exports import INTERACTIONS
-    from xinren.customers.exports import CUSTOMERS
+    from xinren.customers.exports import CONTACTS, CUSTOMERS
     from xinren.sales.exports import CONTRACTS, MILESTONES, ORDERS, RECEIPTS
 
     return {
         spec.name: spec
-        for spec in (CUSTOMERS, CONTRACTS, ORDERS, MILESTONES, RECEIPTS, INTERACTIONS)
+        for spec in (CUSTOMERS, CONTACTS, CONTRACTS, ORDERS, MILESTONES, RECEIPTS, INTERACTIONS)
     }
 
 
@@ -162,8 +163,31 @@ def write_file(prepared: Prepared, path: Path, on_row: Callable[[int], None] | N
 
 
 # --- in the background ------------------------------------------------------------------------
+# A background export's file is kept this long for its download link; customer data should
+# not linger on disk after that.
+KEEP_FILES = dt.timedelta(days=1)
+
+
 def export_dir() -> Path:
     return Path(settings.MEDIA_ROOT) / "exports"
+
+
+def remove_stale_files(now: float | None = None) -> int:
+    """Delete export files written more than :data:`KEEP_FILES` ago (each background export
+    runs this first); returns how many."""
+    folder = export_dir()
+    if not folder.is_dir():
+        return 0
+    cutoff = (now if now is not None else time.time()) - KEEP_FILES.total_seconds()
+    removed = 0
+    for path in folder.iterdir():
+        try:
+            if path.is_file() and not path.is_symlink() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:  # removed meanwhile by another worker
+            continue
+    return removed
 
 
 def start_background(prepared: Prepared, data: Mapping[str, str], via: str = "web"):
@@ -189,6 +213,7 @@ def run_export(
 ) -> dict:
     """The job: re-check the right and the scope as they are now, write the file, count."""
     entry = ExportRecord.objects.select_related("created_by").get(pk=record_id)
+    remove_stale_files()
     with translation.override(language):
         prepared = prepare(entry.created_by, entry.list_name, entry.format, data)
         folder = export_dir()
