@@ -135,6 +135,22 @@ def test_formula_cells_are_neutralised_in_csv_and_xlsx(rep):
 
 
 @pytest.mark.django_db
+def test_text_that_looks_like_another_type_stays_text_in_xlsx(rep):
+    looks_like = ["#N/A", "#REF!", "007", "2026-01-01", "1e5", "TRUE"]
+    account = factories.make_customer(rep, name="类型测试有限公司")
+    for i, text in enumerate(looks_like):
+        _contract(account, f"HT-T{i}", notes=text, signed_on=dt.date(2026, 1, 1 + i))
+    client = _client(rep)
+    sheet = _book(b"".join(client.get("/exports/contracts.xlsx").streaming_content))
+    header = [c.value for c in sheet[1]]
+    notes = [dict(zip(header, row, strict=True))["备注"] for row in sheet.iter_rows(min_row=2)]
+    assert sorted(c.value for c in notes) == sorted(looks_like)
+    assert {c.data_type for c in notes} == {"s"}
+    rows = _csv(client.get("/exports/contracts.csv"))
+    assert sorted(r[rows[0].index("备注")] for r in rows[1:]) == sorted(looks_like)
+
+
+@pytest.mark.django_db
 def test_chinese_text_round_trips_in_both_formats(rep):
     name = "北京中关村（海淀）信息技术股份有限公司·测试"
     account = factories.make_customer(rep, name=name, legal_rep="欧阳娜娜")

@@ -150,7 +150,7 @@ def write_xlsx(
     come: memory stays flat whatever the length). Returns the number of data rows."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_sheet_title(title))
@@ -158,26 +158,29 @@ def write_xlsx(
 
     def text_cell(text: str) -> WriteOnlyCell:
         cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", text))
-        cell.data_type = "s"  # a string cell, even if it looks like a formula or a number
+        cell.data_type = "s"
         return cell
 
-    def typed_cell(column: Column, raw) -> WriteOnlyCell | None:
+    def typed(column: Column, raw):
+        # Plain values are the fast path of the write-only sheet: after safe_cell a text never
+        # starts with "=", so openpyxl writes it as a string cell (it does not guess numbers
+        # from text); Decimal/int become number cells and dates date cells (yyyy-mm-dd).
         value = _plain(column, raw)
         if value is None:
             return None
         if column.kind == TEXT:
-            return text_cell(value)
-        cell = WriteOnlyCell(sheet, value=value)
-        if column.kind == DATE:
-            cell.number_format = "yyyy-mm-dd"
-        elif column.kind == DATETIME:
+            text = ILLEGAL_CHARACTERS_RE.sub("", value)
+            return text_cell(text) if text in ERROR_CODES else text  # "#N/A" stays text
+        if column.kind == DATETIME and isinstance(value, dt.datetime):
+            cell = WriteOnlyCell(sheet, value=value)
             cell.number_format = "yyyy-mm-dd hh:mm"
-        return cell
+            return cell
+        return value
 
     sheet.append([text_cell(str(h)) for h in header(columns)])
     count = 0
     for count, obj in enumerate(objects, 1):
-        sheet.append([typed_cell(c, c.value(obj)) for c in columns])
+        sheet.append([typed(c, c.value(obj)) for c in columns])
         if on_row is not None and count % CSV_CHUNK_ROWS == 0:
             on_row(count)
     workbook.save(path)
