@@ -131,6 +131,7 @@ def _register_routers() -> None:
     from xinren.notifications.api import router as notifications_router
     from xinren.orgs.api import router as orgs_router
     from xinren.quality.api import router as quality_router
+    from xinren.quality.export_api import router as exports_router
     from xinren.quality.measures.api import router as quality_measures_router
     from xinren.sales.api import router as sales_router
 
@@ -143,6 +144,7 @@ def _register_routers() -> None:
     api.add_router("", notifications_router)
     api.add_router("", jobs_router)
     api.add_router("", quality_measures_router)
+    api.add_router("", exports_router)
 
 
 _register_routers()

@@ -82,6 +82,7 @@ def timeline_context(
         "more_url": more_url,
         "form": form if can_log else None,
         "can_edit": has_action(user, Action.EDIT),
+        "can_export": has_action(user, Action.EXPORT),
         "log_url": _url("web:interaction-log", company.pk),
     }
 

@@ -32,6 +32,8 @@ from pathlib import Path
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from .exports import safe_cell  # the one formula-neutralising rule, shared with exports
+
 MAX_ROWS = 100_000
 MAX_BYTES = 20 * 1024 * 1024
 MAX_COLUMNS = 256
@@ -42,7 +44,6 @@ MAX_RATIO = 200
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ImportFileError(Exception):
@@ -306,12 +307,6 @@ def parse_date(text: str) -> dt.date:
             return EXCEL_EPOCH + dt.timedelta(days=int(serial[1]))
         raise ValueError(text)
     return dt.date(int(m[1]), int(m[2]), int(m[3]))
-
-
-def safe_cell(value) -> str:
-    """Text a spreadsheet will never run as a formula (a leading ``'``)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
 # --- the row report ---------------------------------------------------------------------------

@@ -7,15 +7,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from xinren.customers import services
-from xinren.customers.exports import csv_stream
 from xinren.customers.filters import CompanyFilters, filter_companies
 from xinren.customers.models import Company, Contact, CustomerAccount, Document
 from xinren.customers.presenters import masked, sees_sensitive
@@ -79,7 +77,7 @@ def assignable_owners(actor: User):
     return users.filter(pk=actor.pk)
 
 
-# --- list and export -----------------------------------------------------------------------
+# --- list -----------------------------------------------------------------------------------
 PAGE_SIZE = 20
 
 
@@ -106,17 +104,6 @@ def customer_list(request):
     if request.htmx and request.htmx.target == "customer-results":
         template = "xinren/customers/_customer_results.html"
     return render(request, template, context)
-
-
-@login_required
-def customer_export(request):
-    _, filters = _filters(request)
-    companies = filter_companies(request.user, filters).order_by("-id")
-    stream = csv_stream(request.user, companies)  # PermissionDenied (403) without the right
-    response = StreamingHttpResponse(stream, content_type="text/csv; charset=utf-8")
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="xinren-customers-{stamp}.csv"'
-    return response
 
 
 # --- 360 page -------------------------------------------------------------------------------

@@ -184,6 +184,34 @@ class ImportTemplate(models.Model):
         return self.name
 
 
+class ExportRecord(models.Model):
+    """Audit of one export: who exported which list, with which filters, how many rows, by
+    which way (page, API, CLI); a large one also names its background job and the file it
+    wrote (downloadable only by the person who exported it)."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150, blank=True)  # kept if the user is deleted
+    list_name = models.CharField(_("列表"), max_length=32)
+    format = models.CharField(_("格式"), max_length=4)
+    filters = models.JSONField(_("筛选条件"), default=dict, blank=True)
+    rows = models.PositiveIntegerField(_("行数"), default=0)
+    via = models.CharField(max_length=8)  # web / api / cli
+    job = models.ForeignKey(
+        "jobs.JobRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    file = models.CharField(max_length=255, blank=True)  # under MEDIA_ROOT/exports (jobs)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("导出记录")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.list_name} {self.rows}"
+
+
 # Data-quality measures live in their own module (profiles, scores, snapshots, tasks).
 from .measures.models import (  # noqa: E402,F401
     QualityProfile,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_dedupe
+from . import export_views, views, views_dedupe
 from .measures import views as measure_views
 
 urlpatterns = [
@@ -29,4 +29,8 @@ urlpatterns = [
     path("quality/tasks/", measure_views.my_tasks, name="quality-tasks"),
     path("quality/tasks/assign/", measure_views.assign, name="quality-assign"),
     path("quality/settings/", measure_views.profile_settings, name="quality-settings"),
+    # exports of the list pages
+    path("exports/<slug:name>.<str:fmt>", export_views.export, name="export"),
+    path("exports/runs/<int:pk>/", export_views.export_run, name="export-run"),
+    path("exports/runs/<int:pk>/download/", export_views.export_download, name="export-download"),
 ]

@@ -20,7 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
 from xinren.core.errors import error_items
-from xinren.customers.exports import safe_cell
+from xinren.core.exports import safe_cell
 from xinren.customers.models import Company
 from xinren.orgs.models import User
 from xinren.quality import selectors_dedupe, services_dedupe
