@@ -23,6 +23,7 @@ class NotificationKind(models.TextChoices):
     VISIT_DUE = "visit_due", _("拜访到期")
     NEXT_STEP_DUE = "next_step_due", _("跟进事项到期")
     LATE_LOG = "late_log", _("跟进记录补录超时")
+    LIST_HIT = "list_hit", _("名单命中")
 
 
 class Notification(models.Model):
