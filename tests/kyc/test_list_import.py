@@ -157,6 +157,9 @@ def test_file_and_field_errors_name_the_field(configurer):
     with pytest.raises(ValidationError) as exc:
         _import(configurer, csv_bytes([["公司", "代码"], ["甲", "x"]]))
     assert exc.value.error_dict["file"][0].code == "file"
+    with pytest.raises(ValidationError) as exc:  # a header alone would empty the list
+        _import(configurer, csv_bytes([HEADER]))
+    assert exc.value.error_dict["file"][0].code == "file"
     with pytest.raises(ValidationError) as exc:
         _import(configurer, b"", kind="nope", name="", mode="some")
     assert set(exc.value.error_dict) == {"kind", "name", "mode"}

@@ -108,6 +108,8 @@ def parse_file(content: bytes, filename: str) -> ParsedFile:
     """Every row checked; raises ``ImportFileError`` for a file that cannot be read at all."""
     header, rows = read_table(content, filename)
     columns = _columns(header)
+    if not rows:  # replacing a list by nothing is never what an import means
+        raise ImportFileError(_("文件中没有名单条目（只有表头）。"))
     parsed = ParsedFile(header=header, total=len(rows))
     seen: dict[str, int] = {}
 
