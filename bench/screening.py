@@ -105,7 +105,7 @@ def generate(rows: int, entries: int, path: Path) -> None:
 
 def load(path: Path) -> None:
     from django.core.management import call_command
-    from django.db import connection
+    from django.db import connection, transaction
     from django.utils import timezone
 
     from xinren.customers.models import Company
@@ -140,7 +140,8 @@ def load(path: Path) -> None:
 
     table = connection.ops.quote_name(Company._meta.db_table)
     keys = connection.ops.quote_name(CompanyKey._meta.db_table)
-    with connection.cursor() as cur:
+    # One transaction: in autocommit every row would be its own (fsync'd) commit.
+    with transaction.atomic(), connection.cursor() as cur:
         for start in range(0, len(companies), 20000):
             chunk = companies[start : start + 20000]
             cur.executemany(
@@ -153,19 +154,15 @@ def load(path: Path) -> None:
             )
     watch = WatchList.objects.create(kind="dishonest", name="bench", entry_count=len(listed))
     entries = connection.ops.quote_name(ListEntry._meta.db_table)
-    with connection.cursor() as cur:
+    with transaction.atomic(), connection.cursor() as cur:
         for start in range(0, len(listed), 20000):
             cur.executemany(
                 f"INSERT INTO {entries} (watch_list_id, uscc, name, name_key, reason, authority)"
                 " VALUES (%s, %s, %s, %s, '', '')",
                 [(watch.pk, *e) for e in listed[start : start + 20000]],
             )
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
-            cur.execute("ANALYZE")
-    else:
-        with connection.cursor() as cur:
-            cur.execute("ANALYZE")
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
 
 
 def child(engine: str, data: Path) -> dict:
@@ -237,6 +234,7 @@ def main() -> None:
     p.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     p.add_argument("--child")
     p.add_argument("--data")
+    p.add_argument("--cache", help="keep the generated data in this file and reuse it")
     args = p.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
     if args.child:
@@ -249,8 +247,9 @@ def main() -> None:
 
     django.setup()
     t = time.perf_counter()
-    data = work / "data.pickle"
-    generate(args.rows, args.entries, data)
+    data = Path(args.cache) if args.cache else work / "data.pickle"
+    if not data.exists():
+        generate(args.rows, args.entries, data)
     print(f"generated {args.rows} companies, {args.entries} entries in "
           f"{time.perf_counter() - t:.0f} s", file=sys.stderr)  # fmt: skip
     results = []
