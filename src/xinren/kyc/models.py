@@ -62,7 +62,27 @@ class ListEntry(models.Model):
     class Meta:
         verbose_name = _("名单条目")
         ordering = ["id"]
-        indexes = [models.Index(fields=["watch_list", "removed_on"])]
+        indexes = [
+            models.Index(fields=["watch_list", "removed_on"]),
+            # Screening scans only listed entries, each part through its own narrow index:
+            # coded entries by USCC and by name (for customers without one), uncoded by name.
+            # Each holds the columns its condition names, so a scan never reads the table.
+            models.Index(
+                fields=["uscc", "removed_on"],
+                condition=models.Q(removed_on__isnull=True) & ~models.Q(uscc=""),
+                name="kyc_entry_listed_uscc",
+            ),
+            models.Index(
+                fields=["name_key", "uscc", "removed_on"],
+                condition=models.Q(removed_on__isnull=True) & ~models.Q(uscc=""),
+                name="kyc_entry_listed_coded_name",
+            ),
+            models.Index(
+                fields=["name_key", "uscc", "removed_on"],
+                condition=models.Q(removed_on__isnull=True, uscc=""),
+                name="kyc_entry_listed_uncoded_name",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -61,23 +61,36 @@ class ScreeningResult:
 
 
 def _match_sql(company_id: int | None) -> tuple[str, list]:
-    company = connection.ops.quote_name(Company._meta.db_table)
-    key = connection.ops.quote_name(CompanyKey._meta.db_table)
-    entry = connection.ops.quote_name(ListEntry._meta.db_table)
+    """The current matches, in three disjoint parts, each scanning one narrow partial index
+    of listed entries (see ``ListEntry.Meta.indexes``) and probing the master's indexes:
+    coded entries by USCC; coded entries by name, for customers without a USCC; uncoded
+    entries by name. SQLite is told the join order (``CROSS JOIN``): left to choose, it
+    drives the name part from the customers without a USCC, five times slower."""
+    q = connection.ops.quote_name
+    company, key, entry = (
+        q(Company._meta.db_table),
+        q(CompanyKey._meta.db_table),
+        q(ListEntry._meta.db_table),
+    )
+    join = "CROSS JOIN" if connection.vendor == "sqlite" else "JOIN"
+    listed = "e.removed_on IS NULL AND NOT (e.uscc = '')"
     one_c = " AND c.id = %s" if company_id is not None else ""
     one_k = " AND k.company_id = %s" if company_id is not None else ""
     sql = f"""
         SELECT c.id, e.id, '{MatchedBy.USCC.value}'
-          FROM {entry} e JOIN {company} c ON c.uscc = e.uscc
-         WHERE e.removed_on IS NULL AND e.uscc <> ''{one_c}
+          FROM {entry} e {join} {company} c
+         WHERE c.uscc = e.uscc AND {listed}{one_c}
+        UNION ALL
+        SELECT c.id, e.id, '{MatchedBy.NAME.value}'
+          FROM {entry} e {join} {key} k {join} {company} c
+         WHERE k.name_key = e.name_key AND c.id = k.company_id AND {listed}
+           AND (c.uscc IS NULL OR c.uscc = ''){one_k}
         UNION ALL
         SELECT k.company_id, e.id, '{MatchedBy.NAME.value}'
-          FROM {entry} e JOIN {key} k ON k.name_key = e.name_key
-          JOIN {company} c ON c.id = k.company_id
-         WHERE e.removed_on IS NULL
-           AND (e.uscc = '' OR c.uscc IS NULL OR c.uscc = ''){one_k}
+          FROM {entry} e {join} {key} k
+         WHERE k.name_key = e.name_key AND e.removed_on IS NULL AND e.uscc = ''{one_k}
     """
-    params = [company_id, company_id] if company_id is not None else []
+    params = [company_id] * 3 if company_id is not None else []
     return sql, params
 
 
@@ -103,13 +116,13 @@ def _screen(
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute(f"DROP TABLE IF EXISTS {MATCH_TABLE}")
         cur.execute(
-            f"CREATE TEMPORARY TABLE {MATCH_TABLE}"
-            " (company_id bigint NOT NULL, entry_id bigint NOT NULL, matched_by varchar(4) NOT NULL)"
+            f"CREATE TEMPORARY TABLE {MATCH_TABLE} (company_id bigint NOT NULL,"
+            " entry_id bigint NOT NULL, matched_by varchar(4) NOT NULL,"
+            " PRIMARY KEY (company_id, entry_id))"
         )
         try:
             cur.execute(f"INSERT INTO {MATCH_TABLE} {match_sql}", match_params)
             result.matches = cur.rowcount
-            cur.execute(f"CREATE INDEX {MATCH_TABLE}_pair ON {MATCH_TABLE} (company_id, entry_id)")
             step(1, _("已找出 %(n)s 个匹配") % {"n": result.matches})
             cur.execute(
                 f"UPDATE {hit} SET last_seen = %s, matched_by = (SELECT m.matched_by FROM"
