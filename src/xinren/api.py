@@ -128,6 +128,7 @@ def _register_routers() -> None:
     from xinren.cadence.api import router as cadence_router
     from xinren.customers.api import router as customers_router
     from xinren.jobs.api import router as jobs_router
+    from xinren.kyc.api import router as kyc_router
     from xinren.notifications.api import router as notifications_router
     from xinren.orgs.api import router as orgs_router
     from xinren.quality.api import router as quality_router
@@ -145,6 +146,7 @@ def _register_routers() -> None:
     api.add_router("", jobs_router)
     api.add_router("", quality_measures_router)
     api.add_router("", exports_router)
+    api.add_router("", kyc_router)
 
 
 _register_routers()

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "xinren.sales",
     "xinren.cadence",
     "xinren.quality",
+    "xinren.kyc",
     "xinren.notifications",
     "xinren.jobs",
     "huey.contrib.djhuey",

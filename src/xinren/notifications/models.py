@@ -24,6 +24,7 @@ class NotificationKind(models.TextChoices):
     NEXT_STEP_DUE = "next_step_due", _("跟进事项到期")
     LATE_LOG = "late_log", _("跟进记录补录超时")
     QUALITY_TASK = "quality_task", _("数据质量任务")
+    LIST_HIT = "list_hit", _("名单命中")
 
 
 class Notification(models.Model):

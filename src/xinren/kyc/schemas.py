@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from ninja import Schema
+
+from xinren.orgs.schemas import Text
+
+from .models import HitStatus, ListKind
+from .services import MODES
+
+KindName = Literal[tuple(ListKind.values)]  # type: ignore[valid-type]
+ModeName = Literal[MODES]  # type: ignore[valid-type]
+DecisionName = Literal[tuple(HitStatus.values)]  # type: ignore[valid-type]
+
+
+class WatchListOut(Schema):
+    id: int
+    kind: str
+    name: str
+    source: str
+    industry_scope: str
+    imported_at: datetime | None
+    entry_count: int
+
+
+class WatchListPage(Schema):
+    items: list[WatchListOut]
+    next_cursor: str | None = None
+
+
+class ListImportIn(Schema):
+    """The form fields sent with the file (multipart/form-data)."""
+
+    kind: KindName
+    name: Text
+    source: Text = ""
+    industry_scope: Text = ""
+    mode: ModeName = "all"
+
+
+class RowProblemOut(Schema):
+    row: int
+    column: str
+    rule: str
+    message: str
+
+
+class ListImportOut(Schema):
+    """``applied`` false: nothing was stored (mode ``all`` and some row broke a rule).
+    ``job_id``: the background re-screening of every customer, when the list changed."""
+
+    applied: bool
+    list_id: int | None
+    total: int
+    added: int
+    updated: int
+    unchanged: int
+    removed: int
+    failed_rows: int
+    errors: list[RowProblemOut]
+    duplicates: list[RowProblemOut]
+    job_id: str | None
+
+
+class EntryOut(Schema):
+    id: int
+    uscc: str
+    name: str
+    reason: str
+    authority: str
+    listed_on: date | None
+    removed_on: date | None
+
+
+class EntryPage(Schema):
+    items: list[EntryOut]
+    next_cursor: str | None = None
+
+
+class HitOut(Schema):
+    id: int
+    company_id: int
+    company_name: str
+    company_uscc: str | None
+    list_id: int
+    list_name: str
+    list_kind: str
+    entry: EntryOut
+    matched_by: str
+    status: str
+    first_seen: datetime
+    last_seen: datetime
+    closed_at: datetime | None
+    decided_at: datetime | None
+    note: str
+
+
+class HitPage(Schema):
+    items: list[HitOut]
+    next_cursor: str | None = None
+
+
+class HitDecisionIn(Schema):
+    status: DecisionName
+    note: Text = ""

@@ -1,0 +1,77 @@
+"""Reads of the watch lists. Lists and their entries are public registry data: anyone with
+the view right may read them. Hits are customer data: a user sees only the hits of companies
+in their data scope (``xinren.customers.selectors.visible_companies``)."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from xinren.customers.selectors import visible_companies
+from xinren.orgs.access import has_action
+from xinren.orgs.models import Action, User
+from xinren.quality.normalize import name_key
+from xinren.standards.uscc import normalize_uscc
+
+from .models import ListEntry, ListHit, WatchList
+
+
+def can_read_lists(user: User) -> bool:
+    return has_action(user, Action.VIEW)
+
+
+def watch_lists(user: User) -> QuerySet[WatchList]:
+    if not can_read_lists(user):
+        return WatchList.objects.none()
+    return WatchList.objects.select_related("imported_by")
+
+
+def list_entries(
+    user: User, watch_list_id: int, q: str = "", include_removed: bool = False
+) -> QuerySet[ListEntry]:
+    """A list's entries, searched by name (substring or normalised name) or USCC prefix."""
+    entries = ListEntry.objects.filter(
+        watch_list__in=watch_lists(user), watch_list_id=watch_list_id
+    )
+    if not include_removed:
+        entries = entries.filter(removed_on__isnull=True)
+    q = (q or "").strip()
+    if q:
+        entries = entries.filter(
+            Q(name__contains=q) | Q(name_key=name_key(q)) | Q(uscc__startswith=normalize_uscc(q))
+        )
+    return entries.order_by("id")
+
+
+def visible_hits(
+    user: User,
+    *,
+    status: str = "",
+    state: str = "open",
+    kind: str = "",
+    matched_by: str = "",
+    company_id: int | None = None,
+    watch_list_id: int | None = None,
+) -> QuerySet[ListHit]:
+    """Hits on companies in the user's scope, filtered; ``state``: open, closed or all."""
+    hits = ListHit.objects.filter(company__in=visible_companies(user))
+    if status:
+        hits = hits.filter(status=status)
+    if state == "open":
+        hits = hits.filter(closed_at__isnull=True)
+    elif state == "closed":
+        hits = hits.filter(closed_at__isnull=False)
+    if kind:
+        hits = hits.filter(entry__watch_list__kind=kind)
+    if matched_by:
+        hits = hits.filter(matched_by=matched_by)
+    if company_id is not None:
+        hits = hits.filter(company_id=company_id)
+    if watch_list_id is not None:
+        hits = hits.filter(entry__watch_list_id=watch_list_id)
+    return hits.select_related("company", "entry", "entry__watch_list", "decided_by").order_by(
+        "-first_seen", "-id"
+    )
+
+
+def hit_for(user: User, hit_id: int) -> ListHit:
+    return visible_hits(user, state="all").get(pk=hit_id)

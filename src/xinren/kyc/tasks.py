@@ -1,0 +1,39 @@
+"""Watch-list jobs run in the background worker (``xinren.jobs.services.submit``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, lock_task
+
+from . import screening
+
+
+def rescreen(
+    *,
+    actor_id: int | None = None,
+    language: str = "zh-hans",
+    on_progress: Callable[..., None] | None = None,
+) -> dict:
+    """Screen the whole master again (after a list import) and alert on the new hits; the
+    summary becomes the job's result and its message the line the page shows when done."""
+    with translation.override(language):
+        result = screening.screen_all(on_progress=on_progress)
+        alerts = screening.notify_new_hits(result.new_hit_ids)
+        message = (
+            _("筛查完成：当前匹配 %(matches)s 个，新命中 %(new)s 个，已解除 %(closed)s 个。")
+            % result.as_dict()
+        )
+        return {**result.as_dict(), "alerts": alerts, "message": message}
+
+
+@db_periodic_task(crontab(hour="2", minute="40"))
+@lock_task("kyc-rescreen")
+def daily_rescreen() -> dict:
+    """Daily: companies created, renamed or re-coded since the last import are screened too
+    (a customer that lands on a list raises an alert within a day)."""
+    return rescreen(language=settings.LANGUAGE_CODE)

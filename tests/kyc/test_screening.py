@@ -1,0 +1,130 @@
+"""Screening the master: by USCC, by normalised name where a USCC is missing, refresh, close,
+reopen; alerts to owners and risk officers on new hits only."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests import factories
+from xinren.customers.models import Company
+from xinren.kyc.models import HitStatus, ListHit, MatchedBy
+from xinren.kyc.screening import screen_all, screen_company
+from xinren.kyc.services import decide_hit, import_list
+from xinren.notifications.models import Notification, NotificationKind
+
+from .conftest import HEADER, csv_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+def _list(actor, rows, name="失信名单", rescreen=False):
+    return import_list(
+        actor=actor, content=csv_bytes([HEADER, *rows]), filename="l.csv", kind="dishonest",
+        name=name, rescreen=rescreen,
+    )  # fmt: skip
+
+
+def _hits():
+    return {
+        (h.company.name, h.entry.name, h.matched_by, h.closed_at is None)
+        for h in ListHit.objects.select_related("company", "entry")
+    }
+
+
+@pytest.fixture
+def rep(org):
+    return factories.make_user(org.a_sales, "sales_rep", username="rep")
+
+
+def test_hit_by_uscc_and_by_normalised_name(configurer, rep):
+    listed = factories.make_customer(rep, name="甲乙贸易有限公司").company
+    factories.make_customer(rep, name="上海华为技术有限公司")
+    factories.make_customer(rep, name="无关企业有限公司")
+    # Same normalised name but both have different USCCs: two legal entities, no hit.
+    other = factories.make_customer(rep, name="北京丙丁科技有限公司").company
+    _list(configurer, [
+        ["甲乙贸易（改名）有限公司", listed.uscc, "拒不履行", "", ""],
+        ["华为技术（上海）有限公司", "", "失联", "", ""],
+        ["丙丁科技有限公司", factories.valid_uscc(), "", "", ""],
+    ])  # fmt: skip
+    result = screen_all()
+    assert (result.matches, result.new, result.closed) == (2, 2, 0)
+    assert _hits() == {
+        ("甲乙贸易有限公司", "甲乙贸易（改名）有限公司", MatchedBy.USCC, True),
+        ("上海华为技术有限公司", "华为技术（上海）有限公司", MatchedBy.NAME, True),
+    }
+    assert set(result.new_hit_ids) == set(ListHit.objects.values_list("pk", flat=True))
+    assert not ListHit.objects.filter(company=other).exists()
+
+
+def test_name_match_when_only_the_company_lacks_a_uscc(configurer, rep):
+    company = factories.make_customer(rep, name="星河动力有限公司").company
+    Company.objects.filter(pk=company.pk).update(uscc=None)  # a record entered without one
+    _list(configurer, [["星河动力有限责任公司", factories.valid_uscc(), "", "", ""]])
+    screen_all()
+    assert ListHit.objects.get().company == company
+    assert ListHit.objects.get().matched_by == MatchedBy.NAME
+
+
+def test_rescreen_refreshes_closes_and_reopens(configurer, rep):
+    a = factories.make_customer(rep, name="甲乙贸易有限公司").company
+    b = factories.make_customer(rep, name="丙丁贸易有限公司").company
+    _list(configurer, [["甲乙", a.uscc, "", "", ""], ["丙丁", b.uscc, "", "", ""]])
+    first = screen_all()
+    hit_a = ListHit.objects.get(company=a)
+    again = screen_all()
+    assert (again.new, again.refreshed, again.closed, again.new_hit_ids) == (0, 2, 0, [])
+    hit_a.refresh_from_db()
+    assert hit_a.last_seen > hit_a.first_seen and first.new == 2
+    # b leaves the list: its hit is closed, a's stays open.
+    _list(configurer, [["甲乙", a.uscc, "", "", ""]])
+    third = screen_all()
+    assert (third.new, third.closed) == (0, 1)
+    assert ListHit.objects.get(company=b).closed_at is not None
+    # Dismissed hits stay dismissed while they stay listed ...
+    decide_hit(actor=configurer, hit_id=hit_a.pk, status=HitStatus.DISMISSED, note="同名不同人")
+    assert screen_all().new == 0
+    assert ListHit.objects.get(company=a).status == HitStatus.DISMISSED
+    # ... and a company listed again is a new hit.
+    _list(configurer, [["甲乙", a.uscc, "", "", ""], ["丙丁", b.uscc, "", "", ""]])
+    fourth = screen_all()
+    reopened = ListHit.objects.get(company=b)
+    assert fourth.new_hit_ids == [reopened.pk] and reopened.closed_at is None
+    assert reopened.status == HitStatus.NEW
+
+
+def test_a_changed_company_is_screened_alone(configurer, rep):
+    company = factories.make_customer(rep, name="甲乙贸易有限公司").company
+    factories.make_customer(rep, name="丙丁贸易有限公司")
+    _list(configurer, [["丙丁贸易有限公司", "", "", "", ""], ["戊己贸易有限公司", "", "", "", ""]])
+    assert screen_company(company).matches == 0
+    assert not ListHit.objects.exists()  # only that company was screened
+    from xinren.customers.services import update_company
+
+    update_company(actor=rep, company=company, data={"name": "戊己贸易有限公司"},
+                   expected_version=company.version)  # fmt: skip
+    company.refresh_from_db()
+    result = screen_company(company)
+    assert result.new == 1 and ListHit.objects.get().company == company
+
+
+def test_import_rescreens_and_alerts_owner_and_risk_officers_once(configurer, org, rep):
+    factories.make_user(org.sub_a, "risk_officer", username="risk_a")
+    officer_b = factories.make_user(org.sub_b, "risk_officer", username="risk_b")
+    colleague = factories.make_user(org.a_sales, "sales_rep", username="colleague")
+    company = factories.make_customer(rep, name="甲乙贸易有限公司").company
+    factories.make_customer(colleague, name="清白企业有限公司")
+    report = _list(configurer, [["甲乙", company.uscc, "", "", ""]], rescreen=True)
+    assert report.job is not None and report.job.status == "done"
+    assert report.job.result["new"] == 1 and report.job.result["alerts"] == 2
+    notes = Notification.objects.filter(kind=NotificationKind.LIST_HIT)
+    assert {n.recipient.username for n in notes} == {"rep", "risk_a"}
+    assert all(n.company_id == company.pk and "甲乙贸易有限公司" in n.title for n in notes)
+    assert officer_b.notifications.count() == 0
+    # Importing the same file again: nothing changed, no job, no new alerts; a changed list
+    # re-screens but the hit is not new.
+    again = _list(configurer, [["甲乙", company.uscc, "", "", ""]], rescreen=True)
+    assert again.job is None
+    changed = _list(configurer, [["甲乙", company.uscc, "原因", "", ""]], rescreen=True)
+    assert changed.job.result["new"] == 0 and changed.job.result["alerts"] == 0
+    assert Notification.objects.filter(kind=NotificationKind.LIST_HIT).count() == 2
