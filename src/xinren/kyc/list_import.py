@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from xinren.core.tables import ImportFileError, parse_date, read_table
+from xinren.core.tables import norm_header as _norm_header
 from xinren.quality.normalize import name_key
-
-# The shared table reader (moving to a shared module; the import is re-pointed at merge).
-from xinren.sales.imports import ImportFileError, _norm_header, parse_date, read_table
 from xinren.standards.uscc import normalize_uscc, uscc_problem
 
 __all__ = ["ImportFileError", "ParsedFile", "ParsedRow", "RowProblem", "parse_file"]
