@@ -1,10 +1,12 @@
 """Companies for the batch detection tests: obvious duplicates any engine finds (the same
 normalised name, the same phone with a near-identical name) and unrelated companies none
-pairs."""
+pairs. The second record of each duplicate has no USCC (entered without one, as happens):
+two different valid USCCs are two legal entities, and the engine counts that against a pair."""
 
 from __future__ import annotations
 
 from tests import factories
+from xinren.customers.models import Company
 
 OBVIOUS = {
     # key: (name, extra company fields)
@@ -16,6 +18,8 @@ OBVIOUS = {
     "lone_2": ("黄山旅游开发有限公司", {}),
 }
 
+WITHOUT_USCC = {"hw_sh", "ht_1"}
+
 
 def make_companies(owner, only: set[str] | None = None) -> dict:
     """The companies above, owned by ``owner``; returns key → Company."""
@@ -23,6 +27,9 @@ def make_companies(owner, only: set[str] | None = None) -> dict:
     for key, (name, extra) in OBVIOUS.items():
         if only is None or key in only:
             out[key] = factories.make_customer(owner, name=name, **extra).company
+            if key in WITHOUT_USCC:
+                Company.objects.filter(pk=out[key].pk).update(uscc=None)
+                out[key].uscc = None
     return out
 
 

@@ -12,6 +12,7 @@ from django.db import connections
 
 from tests import factories
 from xinren import cli
+from xinren.customers.models import Company
 from xinren.quality.models import DedupeRun, DuplicatePair
 
 from .dedupe_data import make_companies
@@ -65,7 +66,8 @@ def test_summary_and_report(monkeypatch, capsys, tmp_path, companies):
 
 
 def test_report_cells_are_formula_safe(monkeypatch, capsys, tmp_path, rep):
-    factories.make_customer(rep, name="=HYPERLINK(1)科技有限公司", phone="13900002222")
+    first = factories.make_customer(rep, name="=HYPERLINK(1)科技有限公司", phone="13900002222")
+    Company.objects.filter(pk=first.company_id).update(uscc=None)  # entered without a USCC
     factories.make_customer(rep, name="=HYPERLINK(1)科技（北京）有限公司", phone="13900002222")
     report = tmp_path / "pairs.csv"
     code, _, err = xinren(monkeypatch, capsys, "dedupe", "--report", str(report))
