@@ -109,3 +109,17 @@ def test_english_page(steward, companies):
     client.cookies["django_language"] = "en"
     html = client.get("/quality/duplicates/", headers={"Accept-Language": "en"}).content.decode()
     assert "Duplicate review" in html and "Same company" in html and "Find duplicates" in html
+
+
+def test_a_running_job_shows_its_progress_bar(steward, companies):
+    from xinren.jobs.models import JobRun, JobStatus
+
+    job = JobRun.objects.create(kind="dedupe", created_by=steward, status=JobStatus.RUNNING,
+                                total=10, done=4)  # fmt: skip
+    DedupeRun.objects.create(created_by=steward, job=job)
+    html = _client(steward).get("/quality/duplicates/").content.decode()
+    assert 'data-testid="run-job"' in html and f"/jobs/{job.pk}/progress/" in html
+    # One run at a time: the button answers why nothing started.
+    res = _client(steward).post("/quality/duplicates/run/", headers=HTMX)
+    assert res.status_code == 422 and 'data-testid="run-error"' in res.content.decode()
+    assert DedupeRun.objects.count() == 1
