@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from tests import factories
+from xinren.quality.matching import reason_label
 from xinren.quality.models import DedupeRun, DuplicatePair, PairStatus
 from xinren.quality.services_dedupe import run_detection
 from xinren.quality.views_dedupe import merge_url
@@ -44,7 +46,8 @@ def test_queue_lists_pairs_side_by_side(steward, companies):
         assert companies[key].name in html
         assert companies[key].uscc in html
     assert "长江食品有限公司" not in html
-    assert 'data-reason="same_name"' in html and "规范化后的名称相同" in html
+    with translation.override("zh-hans"):
+        assert 'data-reason="same_name"' in html and reason_label("same_name") in html
     assert "/quality/duplicates/" in html and 'data-testid="last-run"' in html
     # The navigation leads here for a merge-right holder, not for a rep.
     assert 'href="/quality/duplicates/"' in html
