@@ -126,3 +126,15 @@ def test_a_running_job_shows_its_progress_bar(steward, companies):
     res = _client(steward).post("/quality/duplicates/run/", headers=HTMX)
     assert res.status_code == 422 and 'data-testid="run-error"' in res.content.decode()
     assert DedupeRun.objects.count() == 1
+
+
+def test_without_javascript_a_decision_redirects_back(steward, companies):
+    run_detection(actor=steward)
+    pair = DuplicatePair.objects.first()
+    res = _client(steward).post(f"/quality/duplicates/{pair.pk}/decide/", {"status": "unsure"})
+    assert res.status_code == 302 and res.url == "/quality/duplicates/"
+    pair.refresh_from_db()
+    assert pair.status == PairStatus.UNSURE
+    client = _client(steward)
+    res = client.post(f"/quality/duplicates/{pair.pk}/decide/", {"status": "x"}, follow=True)
+    assert "同一企业、不同企业或不确定" in res.content.decode()
