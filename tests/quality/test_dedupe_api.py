@@ -195,3 +195,21 @@ def test_english_messages(steward, detected):
     )
     assert res.status_code == 422
     assert "same, different or unsure" in res.json()["errors"][0]["message"]
+
+
+def test_a_second_run_while_one_is_running_is_422(steward, companies):
+    from xinren.quality.models import DedupeRun
+
+    DedupeRun.objects.create(created_by=steward)  # unfinished, recent
+    res = _api(steward).post("/quality/dedupe-runs", {})
+    assert res.status_code == 422 and ("run", "already_running") in errors_of(res)
+    assert DedupeRun.objects.count() == 1
+
+
+def test_decision_shows_in_the_company_history(steward, companies, detected):
+    pair = DuplicatePair.objects.first()
+    _api(steward).post(f"/quality/duplicate-pairs/{pair.pk}/decision", {"status": "same"})
+    for company_id in (pair.company_a_id, pair.company_b_id):
+        items = _api(steward).get(f"/companies/{company_id}/history").json()["items"]
+        [entry] = [i for i in items if i["entity"] == "quality.duplicatepair"]
+        assert entry["changes"]["status"] == {"before": "open", "after": "same"}

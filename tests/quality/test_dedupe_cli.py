@@ -9,10 +9,12 @@ import sys
 
 import pytest
 from django.db import connections
+from django.utils import translation
 
 from tests import factories
 from xinren import cli
 from xinren.customers.models import Company
+from xinren.quality.matching import reason_label
 from xinren.quality.models import DedupeRun, DuplicatePair
 
 from .dedupe_data import make_companies
@@ -50,7 +52,9 @@ def test_summary_and_report(monkeypatch, capsys, tmp_path, companies):
     run = DedupeRun.objects.get()
     assert f"companies {len(companies)}" in out
     assert f"pairs found {run.pairs_found}, new {run.pairs_new}" in out
-    assert "same_name (规范化后的名称相同): " in out and "same_phone" in out
+    with translation.override("zh-hans"):
+        label = reason_label("same_name")
+    assert f"same_name ({label}): " in out and "same_phone" in out
     assert "100%" in err  # the progress line
     rows = list(csv.reader(io.StringIO(report.read_text(encoding="utf-8-sig"))))
     assert rows[0][:3] == ["score", "status", "reasons"]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from tests import factories
+from xinren.quality.matching import reason_label
 from xinren.quality.models import DedupeRun, DuplicatePair, PairStatus
 from xinren.quality.services_dedupe import run_detection
 from xinren.quality.views_dedupe import merge_url
@@ -45,7 +47,8 @@ def test_queue_lists_pairs_side_by_side(steward, companies):
         if companies[key].uscc:
             assert companies[key].uscc in html
     assert "长江食品有限公司" not in html
-    assert 'data-reason="same_name"' in html and "规范化后的名称相同" in html
+    with translation.override("zh-hans"):
+        assert 'data-reason="same_name"' in html and reason_label("same_name") in html
     assert "/quality/duplicates/" in html and 'data-testid="last-run"' in html
     # The navigation leads here for a merge-right holder, not for a rep.
     assert 'href="/quality/duplicates/"' in html
@@ -110,3 +113,29 @@ def test_english_page(steward, companies):
     client.cookies["django_language"] = "en"
     html = client.get("/quality/duplicates/", headers={"Accept-Language": "en"}).content.decode()
     assert "Duplicate review" in html and "Same company" in html and "Find duplicates" in html
+
+
+def test_a_running_job_shows_its_progress_bar(steward, companies):
+    from xinren.jobs.models import JobRun, JobStatus
+
+    job = JobRun.objects.create(kind="dedupe", created_by=steward, status=JobStatus.RUNNING,
+                                total=10, done=4)  # fmt: skip
+    DedupeRun.objects.create(created_by=steward, job=job)
+    html = _client(steward).get("/quality/duplicates/").content.decode()
+    assert 'data-testid="run-job"' in html and f"/jobs/{job.pk}/progress/" in html
+    # One run at a time: the button answers why nothing started.
+    res = _client(steward).post("/quality/duplicates/run/", headers=HTMX)
+    assert res.status_code == 422 and 'data-testid="run-error"' in res.content.decode()
+    assert DedupeRun.objects.count() == 1
+
+
+def test_without_javascript_a_decision_redirects_back(steward, companies):
+    run_detection(actor=steward)
+    pair = DuplicatePair.objects.first()
+    res = _client(steward).post(f"/quality/duplicates/{pair.pk}/decide/", {"status": "unsure"})
+    assert res.status_code == 302 and res.url == "/quality/duplicates/"
+    pair.refresh_from_db()
+    assert pair.status == PairStatus.UNSURE
+    client = _client(steward)
+    res = client.post(f"/quality/duplicates/{pair.pk}/decide/", {"status": "x"}, follow=True)
+    assert "同一企业、不同企业或不确定" in res.content.decode()

@@ -37,6 +37,11 @@ def companies(rep):
     return make_companies(rep)
 
 
+def stored(x, y) -> DuplicatePair:
+    a, b = sorted((x.pk, y.pk))
+    return DuplicatePair.objects.get(company_a_id=a, company_b_id=b)
+
+
 def _rule(exc_info) -> tuple[str, str]:
     item = error_items(exc_info.value)[0]
     return item["field"], item["rule"]
@@ -67,8 +72,8 @@ def test_run_stores_the_obvious_pairs_with_their_reasons(steward, companies):
 def test_decisions_are_remembered_across_runs(steward, companies):
     c = companies
     first = run_detection(actor=steward)
-    names = DuplicatePair.objects.get(company_a=min(c["hw_sh"].pk, c["hw_br"].pk))
-    phone = DuplicatePair.objects.get(company_a=min(c["ht_1"].pk, c["ht_2"].pk))
+    names = stored(c["hw_sh"], c["hw_br"])
+    phone = stored(c["ht_1"], c["ht_2"])
     decide_pair(actor=steward, pair=names, status=PairStatus.DIFFERENT, note="两家独立法人")
     decide_pair(actor=steward, pair=phone, status=PairStatus.UNSURE)
     second = run_detection(actor=steward)
@@ -87,7 +92,7 @@ def test_decisions_are_remembered_across_runs(steward, companies):
 def test_open_pairs_no_longer_found_are_removed_decided_ones_kept(steward, rep, companies):
     c = companies
     run_detection(actor=steward)
-    names = DuplicatePair.objects.get(company_a=min(c["hw_sh"].pk, c["hw_br"].pk))
+    names = stored(c["hw_sh"], c["hw_br"])
     decide_pair(actor=steward, pair=names, status=PairStatus.SAME)
     # The phone pair's name and phone are corrected: no longer a candidate.
     customer_services.update_company(

@@ -38,6 +38,7 @@ from xinren.orgs.models import Action, User
 
 from . import matching
 from .models import DedupeRun, DuplicatePair, PairStatus
+from .selectors_dedupe import pair_for
 
 BATCH = 400  # pairs per write (2 ids each stay under SQLite's variable limit per query)
 MIN_THRESHOLD = 50
@@ -231,8 +232,6 @@ def decide_pair(*, actor: User, pair: DuplicatePair, status: str, note: str = ""
     """Record the steward's decision on a pair they can see both sides of: same, different or
     unsure (a decision may be changed until the pair is merged). In the change history of both
     companies."""
-    from .selectors_dedupe import pair_for
-
     require_action(actor, Action.MERGE)
     if status not in DECISIONS:
         raise field_error("status", _("决定只能是：同一企业、不同企业或不确定。"), "choice")

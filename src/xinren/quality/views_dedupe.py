@@ -3,6 +3,7 @@ decision on one pair. Parse → selector or service → template."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -107,6 +108,8 @@ def duplicate_run(request):
         error = _message(exc)
         run = selectors.latest_run(user)
     if not request.htmx:
+        if error:
+            messages.error(request, error)
         return redirect("web:quality-duplicates")
     return render(
         request,
@@ -137,7 +140,9 @@ def duplicate_decide(request, pk: int):
     except ValidationError as exc:
         error = _message(exc)
         pair.refresh_from_db()
-    if not request.htmx:
+    if not request.htmx:  # without JavaScript: back to the queue, with the error if any
+        if error:
+            messages.error(request, error)
         return redirect("web:quality-duplicates")
     [view] = _views(user, [pair])
     return render(
