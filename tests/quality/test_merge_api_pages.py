@@ -166,6 +166,7 @@ def test_merge_page_errors_and_scope(people, two):
     assert Company.objects.filter(pk=o.company_id).exists()
     elsewhere = factories.make_customer(rep_b)
     assert c.get(f"/quality/merge/{s.company_id}/{elsewhere.company_id}/").status_code == 404
+    assert c.get(f"/quality/merge/{s.company_id}/{s.company_id}/").status_code == 404
     c.force_login(rep)
     assert c.get(f"/quality/merge/{s.company_id}/{o.company_id}/").status_code == 403
 

@@ -19,6 +19,7 @@ from xinren.jobs.services import submit
 from xinren.orgs.access import require_action
 from xinren.orgs.api import ERRORS, Status
 from xinren.orgs.models import Action
+from xinren.orgs.schemas import Id
 
 from . import imports as imports_module
 from . import merging, selectors, services
@@ -88,7 +89,7 @@ def _shown(user, company, name: str, value) -> str | None:
 
 
 @router.get("/quality/merges/preview", response={200: MergePreviewOut, **ERRORS})
-def merge_preview(request, survivor_id: int, other_id: int):
+def merge_preview(request, survivor_id: Id, other_id: Id):
     """What merging ``other_id`` into ``survivor_id`` would do: per field the proposed value
     and the rule that chose it (non_empty → verified → newer → survivor), how many rows of
     each kind move, and which accounts are combined (same business unit). 404 when either
@@ -150,7 +151,7 @@ def create_merge(request, payload: MergeIn):
 
 
 @router.post("/quality/merges/{merge_id}/undo", response={200: MergeOut, **ERRORS})
-def undo_merge(request, merge_id: int):
+def undo_merge(request, merge_id: Id):
     """Undo a merge: the other company returns with its original id, accounts and records."""
     record = selectors.merge_for(request.auth, merge_id)
     merging.unmerge(actor=request.auth, record=record)

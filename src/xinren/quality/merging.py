@@ -65,7 +65,7 @@ from xinren.customers import search
 from xinren.customers.models import Company, CustomerAccount, Document, DocumentType
 from xinren.customers.selectors import visible_accounts, visible_companies
 from xinren.customers.services import COMPANY_FIELDS, clean_company, reindex_companies
-from xinren.orgs.access import has_action, require_action
+from xinren.orgs.access import require_action
 from xinren.orgs.models import Action, User
 from xinren.standards.uscc import normalize_uscc, uscc_problem
 from xinren.timeline.models import EventKind
@@ -797,7 +797,3 @@ def _history_of_undo(actor, record, survivor, other, before) -> None:
         detail={"merge_id": record.pk, "survivor_id": survivor.pk},
         actor=actor,
     )
-
-
-def has_merge_right(user: User) -> bool:
-    return has_action(user, Action.MERGE)

@@ -4,6 +4,8 @@ from typing import Literal
 
 from ninja import Schema
 
+from xinren.orgs.schemas import Id
+
 
 class ReasonOut(Schema):
     code: str  # same_uscc, same_name, same_pinyin, same_phone, similar_name_region, similar_name
@@ -33,8 +35,8 @@ class MergeIn(Schema):
     """``choices``: per field, whose value the merged record keeps — ``survivor`` or
     ``other``; fields left out follow the proposal (see the preview)."""
 
-    survivor_id: int
-    other_id: int
+    survivor_id: Id
+    other_id: Id
     choices: dict[str, str] = {}
 
 

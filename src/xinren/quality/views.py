@@ -77,6 +77,8 @@ def _companies_or_404(user, survivor_id: int, other_id: int):
         if not has_action(user, Action.MERGE):
             raise PermissionDenied(_("您的角色没有“合并”权限。")) from None
         raise Http404(_("客户不存在或不在您的数据范围内。")) from None
+    except ValidationError:
+        raise Http404(_("不能把客户与它自己合并。")) from None  # the only error before merging
 
 
 def _error_text(exc: ValidationError) -> str:
