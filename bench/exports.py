@@ -82,10 +82,9 @@ def child(rows: int, reuse: bool) -> dict:
         with open(out / "raw.csv", "w", encoding="utf-8", newline="") as f:
             writer = csv.writer(f)
             writer.writerow(FIELDS)
-            for n, row in enumerate(
-                Company.objects.order_by("-id").values_list(*FIELDS).iterator(chunk_size=2000), 1
-            ):
+            for row in Company.objects.order_by("-id").values_list(*FIELDS).iterator(2000):
                 writer.writerow(row)
+                n += 1
         return n
 
     def raw_xlsx() -> int:
@@ -93,10 +92,9 @@ def child(rows: int, reuse: bool) -> dict:
         sheet = book.create_sheet()
         sheet.append(FIELDS)
         n = 0
-        for n, row in enumerate(
-            Company.objects.order_by("-id").values_list(*FIELDS).iterator(chunk_size=2000), 1
-        ):
+        for row in Company.objects.order_by("-id").values_list(*FIELDS).iterator(2000):
             sheet.append(row)
+            n += 1
         book.save(out / "raw.xlsx")
         return n
 

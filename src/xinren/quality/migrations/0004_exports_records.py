@@ -6,32 +6,54 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('jobs', '0001_initial'),
-        ('quality', '0003_dedupe_pairs'),
+        ("jobs", "0001_initial"),
+        ("quality", "0003_dedupe_pairs"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ExportRecord',
+            name="ExportRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('actor_name', models.CharField(blank=True, max_length=150)),
-                ('list_name', models.CharField(max_length=32, verbose_name='列表')),
-                ('format', models.CharField(max_length=4, verbose_name='格式')),
-                ('filters', models.JSONField(blank=True, default=dict, verbose_name='筛选条件')),
-                ('rows', models.PositiveIntegerField(default=0, verbose_name='行数')),
-                ('via', models.CharField(max_length=8)),
-                ('file', models.CharField(blank=True, max_length=255)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('job', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='jobs.jobrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("actor_name", models.CharField(blank=True, max_length=150)),
+                ("list_name", models.CharField(max_length=32, verbose_name="列表")),
+                ("format", models.CharField(max_length=4, verbose_name="格式")),
+                ("filters", models.JSONField(blank=True, default=dict, verbose_name="筛选条件")),
+                ("rows", models.PositiveIntegerField(default=0, verbose_name="行数")),
+                ("via", models.CharField(max_length=8)),
+                ("file", models.CharField(blank=True, max_length=255)),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "job",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="jobs.jobrun",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '导出记录',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "导出记录",
+                "ordering": ["-created_at", "-id"],
             },
         ),
     ]
