@@ -68,13 +68,14 @@ def _dashboard_context(request, job=None) -> dict:
     drill = _drill(request)
     group_by = _group_by(user, drill)
     worst = selectors.worst_page(user, WORST_ON_PAGE, **drill)
+    total, rows = selectors.summary(user, group_by, **drill)
     return {
         "nav": "quality",
         "drill": drill,
         "crumbs": _crumbs(drill),
         "group_by": group_by,
-        "total": selectors.measures(user, **drill),
-        "rows": selectors.breakdown(user, group_by, **drill),
+        "total": total,
+        "rows": rows,
         "worst": worst,
         "trend": selectors.trend(user),
         "computed_at": selectors.last_refresh(user),
