@@ -114,14 +114,12 @@ def test_dashboard_page_drills_down(world, org):
     assert org.a_sales.name in html and broken.company.name not in html
     html = client.get(f"/quality/?department={org.a_sales.pk}").content.decode()
     assert str(rep) in html
-    part = client.get(
-        f"/quality/?subsidiary={org.sub_a.pk}&part=breakdown", headers={"HX-Request": "true"}
-    ).content.decode()
-    assert "<html" not in part and org.a_sales.name in part
-    # A rep sees only their own records.
+    # A rep sees only their own records; drilling into another subsidiary shows nothing.
     client.force_login(rep)
     html = client.get("/quality/").content.decode()
     assert bad.company.name in html and broken.company.name not in html
+    html = client.get(f"/quality/?subsidiary={org.sub_b.pk}").content.decode()
+    assert broken.company.name not in html and 'data-testid="records">0<' in html
 
 
 def test_dashboard_in_english(world):

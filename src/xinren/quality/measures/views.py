@@ -88,10 +88,9 @@ def _dashboard_context(request, job=None) -> dict:
 
 @login_required
 def dashboard(request):
-    context = _dashboard_context(request)
-    if request.htmx and request.GET.get("part") == "breakdown":
-        return render(request, "xinren/quality/measures/_breakdown.html", context)
-    return render(request, "xinren/quality/measures/dashboard.html", context)
+    """Cards, trend, breakdown and worst records; a breakdown row's link drills down (the
+    cards and the worst records follow the level, the trend stays the user's scope)."""
+    return render(request, "xinren/quality/measures/dashboard.html", _dashboard_context(request))
 
 
 @login_required
