@@ -141,6 +141,7 @@ def test_assign_and_settings_pages(world, org):
     # Settings: the group default, then subsidiary B's own standard.
     html = client.get("/quality/settings/").content.decode()
     assert "统一社会信用代码" in html
+    assert html.count("格式校验") == sum(1 for f in services.F.FIELDS if f.has_rule)
     data = {"unit": org.sub_b.pk, "min_completeness": "80", "min_validity": "100"}
     data |= {f"use_{k}": "off" for k in services.F.KEYS} | {"use_uscc": "required"}
     r = client.post("/quality/settings/", data)
