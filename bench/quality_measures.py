@@ -8,7 +8,7 @@ Baselines: ``count`` is ``SELECT COUNT(*)`` of accounts joined to their companie
 cheapest possible pass over the rows); ``fill`` is one SQL statement that counts, per
 account, the filled required company fields with CASE expressions (completeness without the
 format rules, contacts or per-subsidiary profiles). Also timed: the dashboard's reads (the
-group total and the per-subsidiary breakdown) for a group admin and a sales rep. Own
+group total and the per-subsidiary breakdown) for a group admin and a sales rep (total and breakdown, worst records, trend). Own
 databases: PostgreSQL ``xinren_bench_measures``, SQLite folder
 ``xinren-bench-measures-sqlite-N`` under the temporary directory (kept with --keep/--reuse).
 """
@@ -119,10 +119,11 @@ def child(rows: int, reuse: bool) -> dict:
     for name, user in (("group_admin", admin), ("sales_rep", rep)):
         user = User.objects.select_related("role", "org_unit").get(pk=user.pk)
 
-        def read(user=user):
-            selectors.measures(user)
-            selectors.breakdown(user, "subsidiary")
+        def read(user=user):  # what the dashboard page reads
+            selectors.summary(user, "subsidiary")
             selectors.worst_page(user, 20)
+            selectors.trend(user)
+            selectors.last_refresh(user)
 
         reads[name] = C.median(C.timed(read, REPEAT))
     out = {

@@ -114,14 +114,12 @@ def test_dashboard_page_drills_down(world, org):
     assert org.a_sales.name in html and broken.company.name not in html
     html = client.get(f"/quality/?department={org.a_sales.pk}").content.decode()
     assert str(rep) in html
-    part = client.get(
-        f"/quality/?subsidiary={org.sub_a.pk}&part=breakdown", headers={"HX-Request": "true"}
-    ).content.decode()
-    assert "<html" not in part and org.a_sales.name in part
-    # A rep sees only their own records.
+    # A rep sees only their own records; drilling into another subsidiary shows nothing.
     client.force_login(rep)
     html = client.get("/quality/").content.decode()
     assert bad.company.name in html and broken.company.name not in html
+    html = client.get(f"/quality/?subsidiary={org.sub_b.pk}").content.decode()
+    assert broken.company.name not in html and 'data-testid="records">0<' in html
 
 
 def test_dashboard_in_english(world):
@@ -143,6 +141,7 @@ def test_assign_and_settings_pages(world, org):
     # Settings: the group default, then subsidiary B's own standard.
     html = client.get("/quality/settings/").content.decode()
     assert "统一社会信用代码" in html
+    assert html.count("格式校验") == sum(1 for f in services.F.FIELDS if f.has_rule)
     data = {"unit": org.sub_b.pk, "min_completeness": "80", "min_validity": "100"}
     data |= {f"use_{k}": "off" for k in services.F.KEYS} | {"use_uscc": "required"}
     r = client.post("/quality/settings/", data)

@@ -42,9 +42,7 @@ def test_measures_scope(role, position):
     # A drill-down into the account's own subsidiary never widens the scope.
     drilled = selectors.measures(user, subsidiary=account.business_unit_id).records
     assert drilled == sum(
-        1
-        for p in reach(role)
-        if world.accounts[p].business_unit_id == account.business_unit_id
+        1 for p in reach(role) if world.accounts[p].business_unit_id == account.business_unit_id
     )
 
     api = ApiClient(issue_token(user)[0])

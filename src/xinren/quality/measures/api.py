@@ -80,12 +80,12 @@ def quality_measures(
     ``department`` and ``owner`` narrow inside the scope (drill-down)."""
     user = request.auth
     filters = {"subsidiary": subsidiary, "department": department, "owner": owner}
-    selectors.check_group_by(group_by)
+    total, rows = selectors.summary(user, group_by, **filters)
     return {
         "group_by": group_by,
         "computed_at": selectors.last_refresh(user),
-        "total": selectors.measures(user, **filters).as_dict(),
-        "rows": [r.as_dict() for r in selectors.breakdown(user, group_by, **filters)],
+        "total": total.as_dict(),
+        "rows": [r.as_dict() for r in rows],
     }
 
 

@@ -141,6 +141,10 @@ class MeasuredField:
     rule: Callable[[Any], bool] | None = None
     applies: Callable[[dict], bool] | None = None
 
+    @property
+    def has_rule(self) -> bool:
+        return self.rule is not None
+
     def state(self, value: Any, facts: dict) -> int:
         if self.applies is not None and not self.applies(facts):
             return NOT_APPLICABLE

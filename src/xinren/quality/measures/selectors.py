@@ -139,6 +139,17 @@ def breakdown(user: User, group_by: str, **filters) -> list[Measures]:
     return rows
 
 
+def summary(user: User, group_by: str, **filters) -> tuple[Measures, list[Measures]]:
+    """The total and the breakdown in one pass over the scoped rows: every account is in
+    exactly one row, so the total is the rows' sum."""
+    rows = breakdown(user, group_by, **filters)
+    total = Measures()
+    for r in rows:
+        for name in SUMS:
+            setattr(total, name, getattr(total, name) + getattr(r, name))
+    return total, rows
+
+
 def worst_records(user: User, **filters) -> QuerySet[QualityScore]:
     """The scoped score rows, worst first: lowest completeness, then lowest validity."""
     return visible_scores(user, **filters).order_by("completeness", "validity", "account_id")
@@ -207,8 +218,9 @@ def trend(user: User, days: int = TREND_DAYS, today: dt.date | None = None) -> l
 
 
 def last_refresh(user: User) -> dt.datetime | None:
-    row = visible_scores(user).order_by("-computed_at").values_list("computed_at", flat=True)
-    return row.first()
+    """When the scores were computed: a refresh writes one time on every row, so the first
+    scoped row tells (no scan for the latest)."""
+    return visible_scores(user).order_by().values_list("computed_at", flat=True).first()
 
 
 def my_tasks(user: User, status: str | None = TaskStatus.OPEN) -> QuerySet[QualityTask]:

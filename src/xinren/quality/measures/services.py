@@ -578,7 +578,7 @@ def notify_assignees(tasks: Iterable[QualityTask]) -> int:
     prefs = channels_for(set(by_user))
     now = timezone.now()
     rows = []
-    for user in User.objects.filter(pk__in=by_user):
+    for user in User.objects.filter(pk__in=by_user, is_active=True):
         mine = by_user[user.pk]
         in_app, email, digest = prefs(user.pk, NotificationKind.QUALITY_TASK)
         if not (in_app or email or digest):

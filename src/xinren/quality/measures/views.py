@@ -68,13 +68,14 @@ def _dashboard_context(request, job=None) -> dict:
     drill = _drill(request)
     group_by = _group_by(user, drill)
     worst = selectors.worst_page(user, WORST_ON_PAGE, **drill)
+    total, rows = selectors.summary(user, group_by, **drill)
     return {
         "nav": "quality",
         "drill": drill,
         "crumbs": _crumbs(drill),
         "group_by": group_by,
-        "total": selectors.measures(user, **drill),
-        "rows": selectors.breakdown(user, group_by, **drill),
+        "total": total,
+        "rows": rows,
         "worst": worst,
         "trend": selectors.trend(user),
         "computed_at": selectors.last_refresh(user),
@@ -87,10 +88,9 @@ def _dashboard_context(request, job=None) -> dict:
 
 @login_required
 def dashboard(request):
-    context = _dashboard_context(request)
-    if request.htmx and request.GET.get("part") == "breakdown":
-        return render(request, "xinren/quality/measures/_breakdown.html", context)
-    return render(request, "xinren/quality/measures/dashboard.html", context)
+    """Cards, trend, breakdown and worst records; a breakdown row's link drills down (the
+    cards and the worst records follow the level, the trend stays the user's scope)."""
+    return render(request, "xinren/quality/measures/dashboard.html", _dashboard_context(request))
 
 
 @login_required
