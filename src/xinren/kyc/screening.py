@@ -72,7 +72,11 @@ def _match_sql(company_id: int | None) -> tuple[str, list]:
         q(CompanyKey._meta.db_table),
         q(ListEntry._meta.db_table),
     )
-    join = "CROSS JOIN" if connection.vendor == "sqlite" else "JOIN"
+    sqlite = connection.vendor == "sqlite"
+    join = "CROSS JOIN" if sqlite else "JOIN"
+    # SQLite would read uncoded entries through the plain USCC index (uscc = '') and then
+    # every row of the table; the partial index holds all the part needs.
+    uncoded = " INDEXED BY kyc_entry_listed_uncoded_name" if sqlite else ""
     listed = "e.removed_on IS NULL AND NOT (e.uscc = '')"
     one_c = " AND c.id = %s" if company_id is not None else ""
     one_k = " AND k.company_id = %s" if company_id is not None else ""
@@ -87,7 +91,7 @@ def _match_sql(company_id: int | None) -> tuple[str, list]:
            AND (c.uscc IS NULL OR c.uscc = ''){one_k}
         UNION ALL
         SELECT k.company_id, e.id, '{MatchedBy.NAME.value}'
-          FROM {entry} e {join} {key} k
+          FROM {entry} e{uncoded} {join} {key} k
          WHERE k.name_key = e.name_key AND e.removed_on IS NULL AND e.uscc = ''{one_k}
     """
     params = [company_id] * 3 if company_id is not None else []
