@@ -73,7 +73,7 @@ def _match_sql(company_id: int | None) -> tuple[str, list]:
         q(ListEntry._meta.db_table),
     )
     sqlite = connection.vendor == "sqlite"
-    join = "CROSS JOIN" if sqlite else "JOIN"
+    join = "CROSS JOIN"  # PostgreSQL still reorders it (join_collapse_limit)
     # SQLite would read uncoded entries through the plain USCC index (uscc = '') and then
     # every row of the table; the partial index holds all the part needs.
     uncoded = " INDEXED BY kyc_entry_listed_uncoded_name" if sqlite else ""
@@ -124,48 +124,47 @@ def _screen(
             " entry_id bigint NOT NULL, matched_by varchar(4) NOT NULL,"
             " PRIMARY KEY (company_id, entry_id))"
         )
-        try:
-            cur.execute(f"INSERT INTO {MATCH_TABLE} {match_sql}", match_params)
-            result.matches = cur.rowcount
-            step(1, _("已找出 %(n)s 个匹配") % {"n": result.matches})
-            cur.execute(
-                f"UPDATE {hit} SET last_seen = %s, matched_by = (SELECT m.matched_by FROM"
-                f" {MATCH_TABLE} m WHERE m.company_id = {hit}.company_id"
-                f" AND m.entry_id = {hit}.entry_id)"
-                f" WHERE closed_at IS NULL AND EXISTS ({matched}){only}",
-                [at, *only_params],
-            )
-            result.refreshed = cur.rowcount
-            step(2, _("已更新 %(n)s 个已有命中") % {"n": result.refreshed})
-            cur.execute(
-                f"UPDATE {hit} SET closed_at = NULL, last_seen = %s, status = %s,"
-                " decided_by_id = NULL, decided_at = NULL, note = '', matched_by = (SELECT"
-                f" m.matched_by FROM {MATCH_TABLE} m WHERE m.company_id = {hit}.company_id"
-                f" AND m.entry_id = {hit}.entry_id)"
-                f" WHERE closed_at IS NOT NULL AND EXISTS ({matched}){only} RETURNING id",
-                [at, HitStatus.NEW.value, *only_params],
-            )
-            reopened = [r[0] for r in cur.fetchall()]
-            step(3, _("重新出现的命中 %(n)s 个") % {"n": len(reopened)})
-            cur.execute(
-                f"UPDATE {hit} SET closed_at = %s"
-                f" WHERE closed_at IS NULL AND NOT EXISTS ({matched}){only}",
-                [at, *only_params],
-            )
-            result.closed = cur.rowcount
-            step(4, _("已解除 %(n)s 个命中") % {"n": result.closed})
-            cur.execute(
-                f"INSERT INTO {hit} (company_id, entry_id, matched_by, first_seen, last_seen,"
-                " status, note)"
-                f" SELECT m.company_id, m.entry_id, m.matched_by, %s, %s, %s, ''"
-                f" FROM {MATCH_TABLE} m WHERE NOT EXISTS (SELECT 1 FROM {hit} h"
-                " WHERE h.company_id = m.company_id AND h.entry_id = m.entry_id)"
-                " ON CONFLICT (company_id, entry_id) DO NOTHING RETURNING id",
-                [at, at, HitStatus.NEW.value],
-            )
-            inserted = [r[0] for r in cur.fetchall()]
-        finally:
-            cur.execute(f"DROP TABLE IF EXISTS {MATCH_TABLE}")
+        cur.execute(f"INSERT INTO {MATCH_TABLE} {match_sql}", match_params)
+        result.matches = cur.rowcount
+        step(1, _("已找出 %(n)s 个匹配") % {"n": result.matches})
+        cur.execute(
+            f"UPDATE {hit} SET last_seen = %s, matched_by = (SELECT m.matched_by FROM"
+            f" {MATCH_TABLE} m WHERE m.company_id = {hit}.company_id"
+            f" AND m.entry_id = {hit}.entry_id)"
+            f" WHERE closed_at IS NULL AND EXISTS ({matched}){only}",
+            [at, *only_params],
+        )
+        result.refreshed = cur.rowcount
+        step(2, _("已更新 %(n)s 个已有命中") % {"n": result.refreshed})
+        cur.execute(
+            f"UPDATE {hit} SET closed_at = NULL, last_seen = %s, status = %s,"
+            " decided_by_id = NULL, decided_at = NULL, note = '', matched_by = (SELECT"
+            f" m.matched_by FROM {MATCH_TABLE} m WHERE m.company_id = {hit}.company_id"
+            f" AND m.entry_id = {hit}.entry_id)"
+            f" WHERE closed_at IS NOT NULL AND EXISTS ({matched}){only} RETURNING id",
+            [at, HitStatus.NEW.value, *only_params],
+        )
+        reopened = [r[0] for r in cur.fetchall()]
+        step(3, _("重新出现的命中 %(n)s 个") % {"n": len(reopened)})
+        cur.execute(
+            f"UPDATE {hit} SET closed_at = %s"
+            f" WHERE closed_at IS NULL AND NOT EXISTS ({matched}){only}",
+            [at, *only_params],
+        )
+        result.closed = cur.rowcount
+        step(4, _("已解除 %(n)s 个命中") % {"n": result.closed})
+        cur.execute(
+            f"INSERT INTO {hit} (company_id, entry_id, matched_by, first_seen, last_seen,"
+            " status, note)"
+            f" SELECT m.company_id, m.entry_id, m.matched_by, %s, %s, %s, ''"
+            f" FROM {MATCH_TABLE} m WHERE NOT EXISTS (SELECT 1 FROM {hit} h"
+            " WHERE h.company_id = m.company_id AND h.entry_id = m.entry_id)"
+            " ON CONFLICT (company_id, entry_id) DO NOTHING RETURNING id",
+            [at, at, HitStatus.NEW.value],
+        )
+        inserted = [r[0] for r in cur.fetchall()]
+        # Dropped here on success; a failure rolls back, which removes it too.
+        cur.execute(f"DROP TABLE IF EXISTS {MATCH_TABLE}")
     result.new_hit_ids = sorted(reopened + inserted)
     result.new = len(result.new_hit_ids)
     step(5, _("新命中 %(n)s 个") % {"n": result.new})
