@@ -72,7 +72,11 @@ def _match_sql(company_id: int | None) -> tuple[str, list]:
         q(CompanyKey._meta.db_table),
         q(ListEntry._meta.db_table),
     )
-    join = "CROSS JOIN" if connection.vendor == "sqlite" else "JOIN"
+    sqlite = connection.vendor == "sqlite"
+    join = "CROSS JOIN"  # PostgreSQL still reorders it (join_collapse_limit)
+    # SQLite would read uncoded entries through the plain USCC index (uscc = '') and then
+    # every row of the table; the partial index holds all the part needs.
+    uncoded = " INDEXED BY kyc_entry_listed_uncoded_name" if sqlite else ""
     listed = "e.removed_on IS NULL AND NOT (e.uscc = '')"
     one_c = " AND c.id = %s" if company_id is not None else ""
     one_k = " AND k.company_id = %s" if company_id is not None else ""
@@ -87,7 +91,7 @@ def _match_sql(company_id: int | None) -> tuple[str, list]:
            AND (c.uscc IS NULL OR c.uscc = ''){one_k}
         UNION ALL
         SELECT k.company_id, e.id, '{MatchedBy.NAME.value}'
-          FROM {entry} e {join} {key} k
+          FROM {entry} e{uncoded} {join} {key} k
          WHERE k.name_key = e.name_key AND e.removed_on IS NULL AND e.uscc = ''{one_k}
     """
     params = [company_id] * 3 if company_id is not None else []
@@ -114,54 +118,55 @@ def _screen(
             on_progress(n, STEPS, message)
 
     with transaction.atomic(), connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            # Compiling these few joins costs more than it saves (≈ 80 ms at 1M companies).
+            cur.execute("SET LOCAL jit = off")
         cur.execute(f"DROP TABLE IF EXISTS {MATCH_TABLE}")
         cur.execute(
             f"CREATE TEMPORARY TABLE {MATCH_TABLE} (company_id bigint NOT NULL,"
             " entry_id bigint NOT NULL, matched_by varchar(4) NOT NULL,"
             " PRIMARY KEY (company_id, entry_id))"
         )
-        try:
-            cur.execute(f"INSERT INTO {MATCH_TABLE} {match_sql}", match_params)
-            result.matches = cur.rowcount
-            step(1, _("已找出 %(n)s 个匹配") % {"n": result.matches})
-            cur.execute(
-                f"UPDATE {hit} SET last_seen = %s, matched_by = (SELECT m.matched_by FROM"
-                f" {MATCH_TABLE} m WHERE m.company_id = {hit}.company_id"
-                f" AND m.entry_id = {hit}.entry_id)"
-                f" WHERE closed_at IS NULL AND EXISTS ({matched}){only}",
-                [at, *only_params],
-            )
-            result.refreshed = cur.rowcount
-            step(2, _("已更新 %(n)s 个已有命中") % {"n": result.refreshed})
-            cur.execute(
-                f"UPDATE {hit} SET closed_at = NULL, last_seen = %s, status = %s,"
-                " decided_by_id = NULL, decided_at = NULL, note = '', matched_by = (SELECT"
-                f" m.matched_by FROM {MATCH_TABLE} m WHERE m.company_id = {hit}.company_id"
-                f" AND m.entry_id = {hit}.entry_id)"
-                f" WHERE closed_at IS NOT NULL AND EXISTS ({matched}){only} RETURNING id",
-                [at, HitStatus.NEW.value, *only_params],
-            )
-            reopened = [r[0] for r in cur.fetchall()]
-            step(3, _("重新出现的命中 %(n)s 个") % {"n": len(reopened)})
-            cur.execute(
-                f"UPDATE {hit} SET closed_at = %s"
-                f" WHERE closed_at IS NULL AND NOT EXISTS ({matched}){only}",
-                [at, *only_params],
-            )
-            result.closed = cur.rowcount
-            step(4, _("已解除 %(n)s 个命中") % {"n": result.closed})
-            cur.execute(
-                f"INSERT INTO {hit} (company_id, entry_id, matched_by, first_seen, last_seen,"
-                " status, note)"
-                f" SELECT m.company_id, m.entry_id, m.matched_by, %s, %s, %s, ''"
-                f" FROM {MATCH_TABLE} m WHERE NOT EXISTS (SELECT 1 FROM {hit} h"
-                " WHERE h.company_id = m.company_id AND h.entry_id = m.entry_id)"
-                " ON CONFLICT (company_id, entry_id) DO NOTHING RETURNING id",
-                [at, at, HitStatus.NEW.value],
-            )
-            inserted = [r[0] for r in cur.fetchall()]
-        finally:
-            cur.execute(f"DROP TABLE IF EXISTS {MATCH_TABLE}")
+        cur.execute(f"INSERT INTO {MATCH_TABLE} {match_sql}", match_params)
+        result.matches = cur.rowcount
+        step(1, _("已找出 %(n)s 个匹配") % {"n": result.matches})
+        cur.execute(
+            f"UPDATE {hit} SET last_seen = %s, matched_by = m.matched_by FROM {MATCH_TABLE} m"
+            f" WHERE m.company_id = {hit}.company_id AND m.entry_id = {hit}.entry_id"
+            f" AND {hit}.closed_at IS NULL{only}",
+            [at, *only_params],
+        )
+        result.refreshed = cur.rowcount
+        step(2, _("已更新 %(n)s 个已有命中") % {"n": result.refreshed})
+        cur.execute(
+            f"UPDATE {hit} SET closed_at = NULL, last_seen = %s, status = %s,"
+            " decided_by_id = NULL, decided_at = NULL, note = '', matched_by = (SELECT"
+            f" m.matched_by FROM {MATCH_TABLE} m WHERE m.company_id = {hit}.company_id"
+            f" AND m.entry_id = {hit}.entry_id)"
+            f" WHERE closed_at IS NOT NULL AND EXISTS ({matched}){only} RETURNING id",
+            [at, HitStatus.NEW.value, *only_params],
+        )
+        reopened = [r[0] for r in cur.fetchall()]
+        step(3, _("重新出现的命中 %(n)s 个") % {"n": len(reopened)})
+        cur.execute(
+            f"UPDATE {hit} SET closed_at = %s"
+            f" WHERE closed_at IS NULL AND NOT EXISTS ({matched}){only}",
+            [at, *only_params],
+        )
+        result.closed = cur.rowcount
+        step(4, _("已解除 %(n)s 个命中") % {"n": result.closed})
+        cur.execute(
+            f"INSERT INTO {hit} (company_id, entry_id, matched_by, first_seen, last_seen,"
+            " status, note)"
+            f" SELECT m.company_id, m.entry_id, m.matched_by, %s, %s, %s, ''"
+            f" FROM {MATCH_TABLE} m WHERE NOT EXISTS (SELECT 1 FROM {hit} h"
+            " WHERE h.company_id = m.company_id AND h.entry_id = m.entry_id)"
+            " ON CONFLICT (company_id, entry_id) DO NOTHING RETURNING id",
+            [at, at, HitStatus.NEW.value],
+        )
+        inserted = [r[0] for r in cur.fetchall()]
+        # Dropped here on success; a failure rolls back, which removes it too.
+        cur.execute(f"DROP TABLE IF EXISTS {MATCH_TABLE}")
     result.new_hit_ids = sorted(reopened + inserted)
     result.new = len(result.new_hit_ids)
     step(5, _("新命中 %(n)s 个") % {"n": result.new})
