@@ -77,7 +77,7 @@ def usccs():
 
 def two_rows(usccs, owner="rep"):
     return [
-        HEADER,
+        list(HEADER),  # a copy: a test may rename a column
         ["杭州云启信息科技有限公司", usccs[0], "张三", "500万", "2016-03-01", "330100",
          "0571-88886666", "李四", "13800138000", "采购经理", owner, "企业客户", "线索", "展会", ""],
         ["宁波海川贸易有限公司", usccs[1], "赵六", "1000000", "2018/5/20", "宁波市",
