@@ -77,7 +77,7 @@ def usccs():
 
 def two_rows(usccs, owner="rep"):
     return [
-        HEADER,
+        list(HEADER),  # a copy: a test may rename a column
         ["杭州云启信息科技有限公司", usccs[0], "张三", "500万", "2016-03-01", "330100",
          "0571-88886666", "李四", "13800138000", "采购经理", owner, "企业客户", "线索", "展会", ""],
         ["宁波海川贸易有限公司", usccs[1], "赵六", "1000000", "2018/5/20", "宁波市",
@@ -182,14 +182,22 @@ def test_match_by_uscc_updates_or_fills_or_skips(rep, usccs):
     assert change.changes["legal_rep"] == {"before": "老法人", "after": "张三"}
 
 
-def test_match_by_normalised_name_fills_the_uscc(rep, usccs):
-    existing = factories.make_customer(rep, name="上海华为技术有限公司", uscc=None,
-                                       entity_type="foreign").company  # fmt: skip
+def test_match_by_normalised_name_updates_it_and_fills_the_uscc(rep, usccs):
+    from xinren.customers.services import create_customer
+
+    existing = create_customer(
+        actor=rep, company={"name": "上海华为技术有限公司", "uscc": "", "entity_type": "foreign"}
+    ).company
     rows = [["公司名称", "电话"], ["华为技术（上海）有限公司", "021-55556666"]]
     result = imports.run_import(actor=rep, content=csv_bytes(rows))
     assert result.updated == 1 and result.created == 0
     existing.refresh_from_db()
-    assert existing.phone == "021-55556666"
+    assert existing.phone == "021-55556666" and existing.uscc is None
+    rows = [["公司名称", "信用代码"], ["华为技术有限公司（上海）", usccs[4]]]
+    result = imports.run_import(actor=rep, content=csv_bytes(rows), on_match="fill")
+    existing.refresh_from_db()
+    assert result.updated == 1 and existing.uscc == usccs[4]
+    assert Company.objects.count() == 1
 
 
 def test_name_match_does_not_override_a_different_uscc(rep, usccs):

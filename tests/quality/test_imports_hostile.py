@@ -198,10 +198,30 @@ factories.make_user(org.a_sales, "sales_rep", username="rep")
 """
 
 
-def _run(tmp_path: Path, *args: str, script: str) -> subprocess.CompletedProcess:
+@pytest.fixture
+def own_database(tmp_path):
+    """A database of the test's own for the subprocesses: a SQLite file, or on a PostgreSQL
+    run (``DATABASE_URL=postgres…``) a database created for it and dropped afterwards."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        yield f"sqlite:///{tmp_path / 'db.sqlite3'}"
+        return
+    import psycopg
+
+    server = url.rsplit("/", 1)[0]
+    name = f"xinren_test_imports_kill_{os.getpid()}"
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    yield f"{server}/{name}"
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def _run(tmp_path: Path, database: str, *args: str, script: str) -> subprocess.CompletedProcess:
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "DATABASE_URL": database,
         "XINREN_DATA_DIR": str(tmp_path),
         "DJANGO_SETTINGS_MODULE": "xinren.settings",
         "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}",
@@ -213,15 +233,21 @@ def _run(tmp_path: Path, *args: str, script: str) -> subprocess.CompletedProcess
     )  # fmt: skip
 
 
-def _count(tmp_path: Path, table: str) -> int:
-    with sqlite3.connect(tmp_path / "db.sqlite3") as db:
-        return db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+def _count(database: str, table: str) -> int:
+    if database.startswith("sqlite:///"):
+        with sqlite3.connect(database.removeprefix("sqlite:///")) as db:
+            return db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    import psycopg
+
+    with psycopg.connect(database) as conn:
+        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
-def test_killed_worker_leaves_nothing_and_a_rerun_completes(tmp_path):
+def test_killed_worker_leaves_nothing_and_a_rerun_completes(tmp_path, own_database):
+    db = own_database
     migrate = "import sys; from django.core.management import execute_from_command_line as e; e(['x', 'migrate', '-v0'])"
-    assert _run(tmp_path, script=migrate).returncode == 0
-    setup = _run(tmp_path, script=SETUP_SCRIPT)
+    assert _run(tmp_path, db, script=migrate).returncode == 0
+    setup = _run(tmp_path, db, script=SETUP_SCRIPT)
     assert setup.returncode == 0, setup.stderr
     rows = [["客户名称", "统一社会信用代码", "联系人"]] + [
         [f"测试杀进程{i}有限公司", factories.valid_uscc(), f"联系人{i}"] for i in range(40)
@@ -231,15 +257,15 @@ def test_killed_worker_leaves_nothing_and_a_rerun_completes(tmp_path):
     tables_ = ("customers_company", "customers_customeraccount", "customers_contact",
                "audit_changelog", "timeline_timelineevent", "quality_companykey",
                "customers_archivesequence")  # fmt: skip
-    before = {t: _count(tmp_path, t) for t in tables_}
-    killed = _run(tmp_path, str(path), "kill", script=KILL_SCRIPT)
+    before = {t: _count(db, t) for t in tables_}
+    killed = _run(tmp_path, db, str(path), "kill", script=KILL_SCRIPT)
     assert killed.returncode == 9, killed.stderr
-    assert {t: _count(tmp_path, t) for t in tables_} == before
+    assert {t: _count(db, t) for t in tables_} == before
     assert before["customers_company"] == 0
-    rerun = _run(tmp_path, str(path), "run", script=KILL_SCRIPT)
+    rerun = _run(tmp_path, db, str(path), "run", script=KILL_SCRIPT)
     assert rerun.returncode == 0, rerun.stderr
     assert "created 40" in rerun.stdout
-    assert _count(tmp_path, "customers_company") == 40
-    assert _count(tmp_path, "customers_contact") == 40
-    again = _run(tmp_path, str(path), "run", script=KILL_SCRIPT)
-    assert "unchanged 40" in again.stdout and _count(tmp_path, "customers_company") == 40
+    assert _count(db, "customers_company") == 40
+    assert _count(db, "customers_contact") == 40
+    again = _run(tmp_path, db, str(path), "run", script=KILL_SCRIPT)
+    assert "unchanged 40" in again.stdout and _count(db, "customers_company") == 40
