@@ -63,6 +63,8 @@ def test_run_stores_the_obvious_pairs_with_their_reasons(steward, companies):
         assert p.status == PairStatus.OPEN and 0 < p.score <= 100
         assert p.score >= matching.DEFAULT_THRESHOLD
     assert run.finished_at is not None and run.created_by == steward
+    # every stored pair was one of the candidate pairs blocking let through to scoring
+    assert run.compared >= len(pairs) > 0
     assert run.companies == len(companies)
     assert run.pairs_found == run.pairs_new == len(pairs)
     by_reason = run.parameters["by_reason"]

@@ -355,9 +355,11 @@ def find_pairs(
     *,
     threshold: int = DEFAULT_THRESHOLD,
     on_progress: Callable[[int, int], None] | None = None,
+    stats: dict | None = None,
 ) -> Iterator[Match]:
     """Pairs of records that are probably one company, score ≥ ``threshold``, each once
-    (``a < b`` by id), in no particular order.
+    (``a < b`` by id), in no particular order. ``stats``, when given, receives
+    ``compared``: how many candidate pairs blocking let through to scoring.
 
     ``on_progress(done, total)`` is called now and then: reading the records counts one step
     each, scoring the candidate pairs as many steps again (``total`` is twice the number of
@@ -382,6 +384,8 @@ def find_pairs(
         del keys, rows
     ids = np.asarray(t.ids, np.int64)
     total = len(pairs)
+    if stats is not None:
+        stats["compared"] = total
     edges: dict[int, dict[int, int]] = {}  # row → {row: score} of the pairs found
     for start in range(0, total, CHUNK):
         chunk = pairs[start : start + CHUNK]
