@@ -139,3 +139,25 @@ def test_without_javascript_a_decision_redirects_back(steward, companies):
     client = _client(steward)
     res = client.post(f"/quality/duplicates/{pair.pk}/decide/", {"status": "x"}, follow=True)
     assert "同一企业、不同企业或不确定" in res.content.decode()
+
+
+def test_counter_evidence_is_shown_apart_with_its_sign(steward, companies):
+    c = companies
+    a, b = sorted((c["lone_1"].pk, c["lone_2"].pk))
+    DuplicatePair.objects.create(
+        company_a_id=a,
+        company_b_id=b,
+        score=62,
+        reasons=[
+            {"code": "same_legal_rep", "score": 40},
+            {"code": "similar_name", "score": 62},
+            {"code": "different_uscc", "score": -40},
+        ],
+    )
+    html = _client(steward).get("/quality/duplicates/").content.decode()
+    start = html.index('data-reason="different_uscc"')
+    badge = html[html.rindex("<span", 0, start) : html.index("</span>", start)]
+    assert "text-danger-emphasis" in badge and "-40" in badge
+    assert reason_label("different_uscc") in badge
+    start = html.index('data-reason="same_legal_rep"')
+    assert "text-danger" not in html[html.rindex("<span", 0, start) : start]

@@ -55,7 +55,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
@@ -142,23 +142,27 @@ class Match:
     reasons: tuple[Reason, ...]
 
 
+# Every reason code the engine gives, with its label (lazy: translated when shown).
+_REASON_LABELS = {
+    "same_uscc": gettext_lazy("统一社会信用代码相同"),
+    "similar_uscc": gettext_lazy("统一社会信用代码仅差一位（疑似录入错误）"),
+    "same_name": gettext_lazy("规范化后的名称相同"),
+    "same_pinyin": gettext_lazy("名称读音相同"),
+    "same_phone": gettext_lazy("电话相同"),
+    "similar_name": gettext_lazy("名称相似"),
+    "similar_name_region": gettext_lazy("名称相似且地区相同"),
+    "same_region": gettext_lazy("地区相同"),
+    "same_legal_rep": gettext_lazy("法定代表人相同"),
+    "similar_address": gettext_lazy("地址相同或相近"),
+    "different_uscc": gettext_lazy("统一社会信用代码不同"),
+    "linked": gettext_lazy("与同一条记录均判为重复"),
+    "branch_and_head": gettext_lazy("一方为分支机构（另行登记，非同一主体）"),
+}
+REASON_CODES = tuple(_REASON_LABELS)
+
+
 def reason_label(code: str) -> str:
-    labels = {
-        "same_uscc": _("统一社会信用代码相同"),
-        "similar_uscc": _("统一社会信用代码仅差一位（疑似录入错误）"),
-        "same_name": _("规范化后的名称相同"),
-        "same_pinyin": _("名称读音相同"),
-        "same_phone": _("电话相同"),
-        "similar_name": _("名称相似"),
-        "similar_name_region": _("名称相似且地区相同"),
-        "same_region": _("地区相同"),
-        "same_legal_rep": _("法定代表人相同"),
-        "similar_address": _("地址相同或相近"),
-        "different_uscc": _("统一社会信用代码不同"),
-        "linked": _("与同一条记录均判为重复"),
-        "branch_and_head": _("一方为分支机构（另行登记，非同一主体）"),
-    }
-    return labels.get(code, code)
+    return str(_REASON_LABELS.get(code, code))
 
 
 # --- preparation ------------------------------------------------------------------------------

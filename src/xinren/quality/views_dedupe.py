@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -17,6 +17,7 @@ from xinren.core.errors import error_items
 from xinren.orgs.access import require_action
 from xinren.orgs.models import Action
 
+from . import matching
 from . import selectors_dedupe as selectors
 from . import services_dedupe as services
 from .matching import reason_label
@@ -25,16 +26,11 @@ from .models import DuplicatePair, PairStatus
 PAGE_SIZE = 20
 TABS = (PairStatus.OPEN, PairStatus.UNSURE, PairStatus.SAME, PairStatus.DIFFERENT,
         PairStatus.MERGED)  # fmt: skip
-REASON_CODES = ("same_uscc", "same_name", "same_pinyin", "same_phone", "similar_name",
-                "same_region", "same_legal_rep")  # fmt: skip
 
 
 def merge_url(survivor_id: int, other_id: int) -> str:
-    """The merge page of two companies (built by the merge feature, URL name quality-merge)."""
-    try:
-        return reverse("web:quality-merge", args=[survivor_id, other_id])
-    except NoReverseMatch:
-        return f"/quality/merge/{survivor_id}/{other_id}/"
+    """The merge page of two companies."""
+    return reverse("web:quality-merge", args=[survivor_id, other_id])
 
 
 def _views(user, pairs):
@@ -82,7 +78,7 @@ def duplicate_queue(request):
         "reason": reason or "",
         "min_score": "" if min_score is None else min_score,
         "tabs": [(s, PairStatus(s).label, counts.get(s, 0)) for s in TABS],
-        "reasons": [(code, reason_label(code)) for code in REASON_CODES],
+        "reasons": [(code, reason_label(code)) for code in matching.REASON_CODES],
         "run": run,
         "job": run.job if run and run.job_id else None,
         "error": error,
