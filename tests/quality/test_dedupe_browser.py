@@ -29,6 +29,7 @@ def test_decide_pairs_by_keyboard(live_server, browser, world):
 
     page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 1000})
     sign_in(page, live_server.url, "steward")
+    page.click("[data-testid=nav-data]")  # the data-quality menu
     page.click("text=疑似重复")
     page.wait_for_url("**/quality/duplicates/")
     assert page.locator("[data-testid=pair]").count() == 0

@@ -41,6 +41,7 @@ def test_upload_mapping_check_import(live_server, browser, world, tmp_path):
     page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 1000})
     sign_in(page, live_server.url, "rep")
     page.goto(f"{live_server.url}/")
+    page.click("[data-testid=nav-data]")  # the data-quality menu
     page.click("text=导入客户")
     page.set_input_files("#id_file", str(path))
     page.click("[data-testid=upload]")
