@@ -83,7 +83,7 @@ def run_splink(data) -> dict:
     import splink.comparison_library as cl
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
-    from xinren.quality.normalize import key_pinyin, name_key
+    from xinren.standards.names import key_pinyin, name_key
 
     t0 = time.perf_counter()
     keys = [name_key(r.name) for r in data.records]
@@ -186,7 +186,7 @@ def db_fill_child(rows: int, seed: int) -> dict:
     from tests.quality.labelled import generate
     from xinren.customers.models import Company
     from xinren.quality.models import CompanyKey
-    from xinren.quality.normalize import key_pinyin, name_key
+    from xinren.standards.names import key_pinyin, name_key
 
     call_command("migrate", verbosity=0)
     data = generate(rows, seed=seed)

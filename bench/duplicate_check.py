@@ -44,7 +44,7 @@ HOMOPHONE = {"技": "计", "科": "可", "信": "新", "华": "化", "达": "大
 
 
 def variants(name: str, rng: random.Random) -> list[tuple[str, str]]:
-    from xinren.quality.normalize import LEGAL_FORMS, name_key
+    from xinren.standards.names import LEGAL_FORMS, name_key
 
     core = name_key(name)
     form = next((f for f in LEGAL_FORMS if name.endswith(f)), "有限公司")
@@ -72,9 +72,9 @@ def child(rows: int, reuse: bool) -> dict:
     from xinren.customers.models import Company
     from xinren.orgs.models import User
     from xinren.quality.models import CompanyKey
-    from xinren.quality.normalize import name_key
     from xinren.quality.selectors import duplicate_candidates
     from xinren.quality.services import backfill_keys
+    from xinren.standards.names import name_key
 
     began = time.perf_counter()
     added = backfill_keys()  # a database filled before the keys existed

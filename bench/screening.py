@@ -66,7 +66,7 @@ def _core(i: int, rng: random.Random) -> str:
 
 
 def generate(rows: int, entries: int, path: Path) -> None:
-    from xinren.quality.normalize import name_key
+    from xinren.standards.names import name_key
 
     rng = random.Random(20261126)
     companies = []  # (id, name, uscc or None, name_key)

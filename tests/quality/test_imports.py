@@ -18,7 +18,7 @@ from xinren.customers.models import Company, Contact, CustomerAccount
 from xinren.customers.selectors import search_companies
 from xinren.quality import imports
 from xinren.quality.models import CompanyKey, ImportTemplate
-from xinren.quality.normalize import name_key
+from xinren.standards.names import name_key
 from xinren.timeline.models import TimelineEvent
 
 HEADER = ["客户名称", "统一社会信用代码", "法定代表人", "注册资本", "成立日期", "地区", "电话",

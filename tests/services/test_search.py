@@ -112,3 +112,27 @@ def test_gram_rows_follow_the_company(world):
         expected_version=company.version,
     )
     assert grams() == ["鸿", "鸿蒙"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "q",
+    [
+        "华为技术（深圳）有限公司",  # region in brackets instead of in front
+        "深圳华为技术股份有限公司",  # another legal form
+        "华为技术有限责任公司",
+        "华为技术（深圳）",  # full-width brackets, no legal form
+    ],
+)
+def test_a_registered_name_written_differently_is_found_by_its_normalised_core(world, q):
+    assert names(world[0], q) == ["深圳市华为技术有限公司"]
+
+
+@pytest.mark.django_db
+def test_the_core_is_only_a_fallback_and_stays_in_scope(world):
+    rep, *_ = world
+    # found as typed: no widening to the core (美的) and its other companies
+    factories.make_customer(rep, name="美的电器有限公司")
+    assert names(rep, "美的集团股份有限公司") == ["美的集团股份有限公司"]
+    # the core of another subsidiary's customer finds nothing the rep may not see
+    assert names(rep, "华为终端有限公司") == []

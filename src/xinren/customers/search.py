@@ -33,7 +33,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import connection
-from pypinyin import Style, lazy_pinyin
+
+from xinren.standards.names import pinyin_syllables
 
 MAX_PINYIN_TOKENS = 16
 _TOKEN = re.compile(r"[0-9a-z]+|[^\W_]", re.UNICODE)
@@ -52,12 +53,6 @@ def tokens(text: str) -> list[str]:
         if _CJK.match(tok) or tok.isalnum():
             out.append(tok)
     return out
-
-
-def pinyin_syllables(name: str) -> list[str]:
-    """One syllable per CJK character of ``name`` (other characters are skipped)."""
-    chars = [c for c in fold(name) if _CJK.match(c)]
-    return lazy_pinyin("".join(chars), style=Style.NORMAL, errors="ignore") if chars else []
 
 
 def pinyin_tokens(syllables: Sequence[str]) -> list[str]:

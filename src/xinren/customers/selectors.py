@@ -10,6 +10,7 @@ from django.db.models import BooleanField, Exists, F, Func, OuterRef, Prefetch, 
 from xinren.audit.models import ChangeLog
 from xinren.orgs.access import ScopeSpec, has_action, user_scope
 from xinren.orgs.models import Action, User
+from xinren.standards.names import normalize_company_name
 
 from . import search
 from .models import Company, Contact, CustomerAccount, Document, ServiceAssignment
@@ -124,6 +125,13 @@ def _ids_or(query: QuerySet) -> list[int] | None:
     return None if len(ids) > cap else ids
 
 
+def _newest_matches(pq: search.ParsedQuery, gq, cap: int) -> list[int]:
+    """Ids of the newest ``cap + 1`` companies whose name, contacts or pinyin match."""
+    if gq is not None:
+        return search.gram_newest_ids(gq, cap + 1)
+    return search.newest_ids(pq, cap + 1)
+
+
 def search_companies(
     user: User, q: str, base: QuerySet[Company] | None = None
 ) -> QuerySet[Company]:
@@ -150,15 +158,21 @@ def search_companies(
         cap = search.CANDIDATE_CAP
         if user_scope(user).everything:
             cap = min(cap, search.GROUP_SCOPE_CAP)
-        gq = search.gram_query(pq)
-        if gq is not None:
-            newest = search.gram_newest_ids(gq, cap + 1)
-        else:
-            newest = search.newest_ids(pq, cap + 1)
+        word_pq = pq  # the words matched: as typed, or their normalised core
+        gq = search.gram_query(word_pq)
+        newest = _newest_matches(word_pq, gq, cap)
+        if not newest:
+            # Nothing has the name as typed: look for its normalised core instead, so a
+            # registered name written differently (华为技术（上海）有限公司) still finds the
+            # company (上海华为技术有限公司) — the normaliser the duplicate check uses.
+            core = search.parse(normalize_company_name(q))
+            if core.words and core.words != pq.words:
+                word_pq, gq = core, search.gram_query(core)
+                newest = _newest_matches(word_pq, gq, cap)
         ids.update(newest[:cap])
         if len(newest) > cap:
             oldest_listed = newest[cap - 1] if cap else newest[0] + 1
-            conditions |= Q(pk__lt=oldest_listed) & Q(_RowMatches(pq, gq))
+            conditions |= Q(pk__lt=oldest_listed) & Q(_RowMatches(word_pq, gq))
     parts: list[tuple[QuerySet, Q]] = []
     code = pq.code.replace(" ", "")
     # A USCC prefix has a digit in it (pure letters are pinyin) and only USCC characters.

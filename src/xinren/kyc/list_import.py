@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from xinren.core.tables import ImportFileError, parse_date, read_table
 from xinren.core.tables import norm_header as _norm_header
-from xinren.quality.normalize import name_key
+from xinren.standards.names import name_key
 from xinren.standards.uscc import normalize_uscc, uscc_problem
 
 __all__ = ["ImportFileError", "ParsedFile", "ParsedRow", "RowProblem", "parse_file"]

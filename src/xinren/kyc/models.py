@@ -4,7 +4,7 @@ master.
 A list's entries are public registry data: who is listed, why, by whom, since when. A hit
 links one company of the master to one entry, found by screening
 (:func:`xinren.kyc.screening.screen_all`): by USCC, or by the normalised name
-(:func:`xinren.quality.normalize.name_key`) when the entry or the company has no USCC. A hit
+(:func:`xinren.standards.names.name_key`) when the entry or the company has no USCC. A hit
 is kept once per (company, entry) with the reviewer's decision; a later screening refreshes
 it, and closes it when the entry was removed from the list or no longer matches.
 """
@@ -16,7 +16,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from xinren.customers.models import Company
-from xinren.quality.normalize import KEY_LENGTH
+from xinren.standards.names import KEY_LENGTH
 
 
 class ListKind(models.TextChoices):

@@ -5,7 +5,7 @@ One pass is a handful of statements in one transaction, whatever the size of the
 1. the current matches go into a temporary table with one ``INSERT … SELECT``:
    - by USCC: ``customers_company.uscc = kyc_listentry.uscc`` (both indexed);
    - by normalised name: ``quality_companykey.name_key = kyc_listentry.name_key`` (both
-     indexed, both computed by :func:`xinren.quality.normalize.name_key`), only where the
+     indexed, both computed by :func:`xinren.standards.names.name_key`), only where the
      entry or the company has no USCC (two different codes are two legal entities, however
      alike their names). These are flagged ``matched_by = name``: a reviewer confirms them.
    Only entries still listed (``removed_on`` empty) match.

@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from xinren.customers.selectors import visible_companies
 from xinren.orgs.access import has_action
 from xinren.orgs.models import Action, User
-from xinren.quality.normalize import name_key
+from xinren.standards.names import name_key
 from xinren.standards.uscc import normalize_uscc
 
 from .models import ListEntry, ListHit, WatchList

@@ -7,7 +7,7 @@ corrections or a saved :class:`~xinren.quality.models.ImportTemplate` on top), t
 
 1. **checks every row** with the customers' own rules (``clean_company``, ``clean_account``,
    ``clean_contact``) and matches it to the golden master: same USCC, else the same
-   normalised name (:func:`xinren.quality.normalize.name_key`, the key the duplicate check
+   normalised name (:func:`xinren.standards.names.name_key`, the key the duplicate check
    uses) when exactly one company has it and no USCC contradicts it. A match outside the
    importer's data scope is an error (no details shown), never a write;
 2. **writes** new companies in bulk — the same validation, then one insert per table and
@@ -72,10 +72,10 @@ from xinren.customers.selectors import visible_companies
 from xinren.orgs.access import require_action
 from xinren.orgs.models import Action, User
 from xinren.standards import codes
+from xinren.standards.names import name_key
 from xinren.standards.uscc import normalize_uscc
 
 from .models import CompanyKey, ImportTemplate
-from .normalize import name_key
 from .services import write_keys
 
 __all__ = ["ImportFileError", "RowError", "run_import"]

@@ -11,7 +11,7 @@ anywhere still leaves a shared key:
   a code with one character replaced, or two neighbours exchanged, shares one with the right
   code (a USCC typed wrong — its check character then fails — and one left blank are the
   cases the entry check cannot see);
-* the normalised core name (:func:`~xinren.quality.normalize.name_key`: legal forms, region
+* the normalised core name (:func:`~xinren.standards.names.name_key`: legal forms, region
   prefixes, brackets already gone), its pinyin (homophones), and its characters sorted
   (characters exchanged anywhere);
 * the core name's deletion neighbourhood, once plain and once qualified by the prefecture:
@@ -59,9 +59,8 @@ from django.utils.translation import gettext_lazy
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from xinren.standards.names import BRANCH_MARKERS, key_pinyin, name_key, strip_region_prefix
 from xinren.standards.phone import phone_digits
-
-from .normalize import BRANCH_MARKERS, key_pinyin, name_key, strip_region_prefix
 
 DEFAULT_THRESHOLD = 60
 BLOCK_CAP = 40  # records sharing one key; a bigger block is dropped as uninformative

@@ -12,8 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from xinren.customers.models import Company
-
-from .normalize import KEY_LENGTH
+from xinren.standards.names import KEY_LENGTH
 
 
 class CompanyKey(models.Model):

@@ -39,12 +39,12 @@ from xinren.customers.selectors import search_companies, visible_companies
 from xinren.orgs.access import require_action
 from xinren.orgs.models import Action, User
 from xinren.standards.codes import region_label, validate_region_code
+from xinren.standards.names import name_key, name_pinyin
 from xinren.standards.phone import phone_digits
 from xinren.standards.uscc import normalize_uscc
 
 from .matching import SCORES, SIMILAR_WITH_REGION, combine, same_region, similar_name_score
 from .models import CompanyKey
-from .normalize import name_key, name_pinyin
 
 MAX_LIMIT = 20
 EXACT_POOL = 20  # rows read per exact key (same name, pinyin, phone)

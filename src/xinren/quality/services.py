@@ -7,10 +7,10 @@ from collections.abc import Iterable, Sequence
 
 from xinren.core.bulk import Table
 from xinren.customers.models import Company
+from xinren.standards.names import key_pinyin, name_key
 from xinren.standards.phone import phone_digits
 
 from .models import CompanyKey
-from .normalize import key_pinyin, name_key
 
 KEY_COLUMNS = ["company_id", "name_key", "pinyin_key", "phone_digits"]
 

@@ -3,7 +3,7 @@ from django.db import migrations
 
 def backfill(apps, schema_editor):
     """Keys of the companies stored before this app existed."""
-    from xinren.quality.normalize import name_key, name_pinyin
+    from xinren.standards.names import name_key, name_pinyin
     from xinren.standards.phone import phone_digits
 
     Company = apps.get_model("customers", "Company")

@@ -1,5 +1,6 @@
-"""Company-name normalisation: one function, used by the duplicate check (and, later, batch
-detection, import matching and list screening).
+"""Company-name normalisation: one function, used by search, the duplicate check, batch
+detection, import matching and list screening. (A standard like the USCC check: it knows
+the GB/T 2260 region names and nothing of any other package.)
 
 ``normalize_company_name`` reduces a registered name to its distinctive core:
 
@@ -27,8 +28,18 @@ import re
 import unicodedata
 from functools import cache
 
-from xinren.customers.search import pinyin_syllables
+from pypinyin import Style, lazy_pinyin
+
 from xinren.standards.codes import GROUPING_NAMES, regions
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def pinyin_syllables(name: str) -> list[str]:
+    """One syllable per CJK character of ``name`` (other characters are skipped)."""
+    chars = [c for c in unicodedata.normalize("NFKC", name or "").lower() if _CJK.match(c)]
+    return lazy_pinyin("".join(chars), style=Style.NORMAL, errors="ignore") if chars else []
+
 
 LEGAL_FORMS = (
     "集团股份有限公司",

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xinren.quality.normalize import (
+from xinren.standards.names import (
     LEGAL_FORMS,
     name_key,
     name_pinyin,
