@@ -382,10 +382,15 @@ def stash_dir() -> Path:
 def remove_stale_uploads(now: float | None = None) -> int:
     """Delete stashed import uploads last written more than a day ago; returns how many.
     (Run by ``xinren.jobs.tasks.housekeeping``.)"""
-    folder = stash_dir()
+    return remove_files_older_than(stash_dir(), KEEP_UPLOADS, now)
+
+
+def remove_files_older_than(folder: Path, age: timedelta, now: float | None = None) -> int:
+    """Delete the plain files in ``folder`` last written more than ``age`` ago (not links,
+    not sub-folders); returns how many. Safe to run from two workers at once."""
     if not folder.is_dir():
         return 0
-    cutoff = (now if now is not None else time.time()) - KEEP_UPLOADS.total_seconds()
+    cutoff = (now if now is not None else time.time()) - age.total_seconds()
     removed = 0
     for path in folder.iterdir():
         try:

@@ -5,29 +5,18 @@ waits for its file; the xlsx is written to a temporary file first, CSV streams).
 
 from __future__ import annotations
 
-from django.http import FileResponse, StreamingHttpResponse
 from ninja import Router
 
 from xinren.orgs.schemas import ErrorOut
 
 from . import exporting
-from .export_views import CSV_TYPE, XLSX_TYPE
+from .export_views import CSV_TYPE, XLSX_TYPE, file_response
 
 router = Router(tags=["exports"])
 
 
 def respond(request, prepared: exporting.Prepared, via: str = "api"):
-    exporting.record(prepared, via)
-    if prepared.fmt == "xlsx":
-        return FileResponse(
-            exporting.xlsx_file(prepared),
-            as_attachment=True,
-            filename=prepared.filename,
-            content_type=XLSX_TYPE,
-        )
-    response = StreamingHttpResponse(exporting.stream_csv(prepared), content_type=CSV_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{prepared.filename}"'
-    return response
+    return file_response(prepared, via)
 
 
 @router.get(

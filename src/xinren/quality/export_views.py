@@ -20,17 +20,10 @@ CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@login_required
-def export(request, name: str, fmt: str):
-    try:
-        prepared = exporting.prepare(request.user, name, fmt, request.GET)
-    except ValidationError as exc:
-        message = "；".join(f"{e['field']}：{e['message']}" for e in error_items(exc))
-        return HttpResponse(message, status=422, content_type="text/plain; charset=utf-8")
-    if prepared.background:
-        entry = exporting.start_background(prepared, request.GET, via="web")
-        return redirect("web:export-run", pk=entry.pk)
-    exporting.record(prepared, "web")
+def file_response(prepared: exporting.Prepared, via: str):
+    """The export as a download, recorded in the audit (page and API alike): xlsx written to
+    a temporary file first, CSV streamed."""
+    exporting.record(prepared, via)
     if prepared.fmt == "xlsx":
         return FileResponse(
             exporting.xlsx_file(prepared),
@@ -41,6 +34,19 @@ def export(request, name: str, fmt: str):
     response = StreamingHttpResponse(exporting.stream_csv(prepared), content_type=CSV_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{prepared.filename}"'
     return response
+
+
+@login_required
+def export(request, name: str, fmt: str):
+    try:
+        prepared = exporting.prepare(request.user, name, fmt, request.GET)
+    except ValidationError as exc:
+        message = "；".join(f"{e['field']}：{e['message']}" for e in error_items(exc))
+        return HttpResponse(message, status=422, content_type="text/plain; charset=utf-8")
+    if prepared.background:
+        entry = exporting.start_background(prepared, request.GET, via="web")
+        return redirect("web:export-run", pk=entry.pk)
+    return file_response(prepared, "web")
 
 
 def _entry(request, pk: int) -> ExportRecord:

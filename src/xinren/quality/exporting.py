@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import tempfile
-import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from xinren.core import exports as engine
 from xinren.core.errors import field_error
+from xinren.core.tables import remove_files_older_than
 from xinren.customers.exports import require_export
 from xinren.orgs.models import User
 
@@ -175,19 +175,7 @@ def export_dir() -> Path:
 def remove_stale_files(now: float | None = None) -> int:
     """Delete export files written more than :data:`KEEP_FILES` ago (each background export
     runs this first); returns how many."""
-    folder = export_dir()
-    if not folder.is_dir():
-        return 0
-    cutoff = (now if now is not None else time.time()) - KEEP_FILES.total_seconds()
-    removed = 0
-    for path in folder.iterdir():
-        try:
-            if path.is_file() and not path.is_symlink() and path.stat().st_mtime < cutoff:
-                path.unlink()
-                removed += 1
-        except FileNotFoundError:  # removed meanwhile by another worker
-            continue
-    return removed
+    return remove_files_older_than(export_dir(), KEEP_FILES, now)
 
 
 def start_background(prepared: Prepared, data: Mapping[str, str], via: str = "web"):
