@@ -130,3 +130,200 @@ class ListHit(models.Model):
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+
+# --- certification (KYC) ---------------------------------------------------------------------
+class CheckCode(models.TextChoices):
+    DOCUMENTS = "documents", _("证照齐全且在有效期内")
+    USCC_MATCH = "uscc_match", _("统一社会信用代码与执照一致")
+    WATCH_LISTS = "watch_lists", _("名单筛查")
+    REFERENCES = "references", _("推荐人核实")
+
+
+# The "three certificates and one licence" (三证一照) and every check: the built-in default.
+DEFAULT_DOCUMENTS = [
+    "business_licence",
+    "industry_qualification",
+    "legal_rep_id",
+    "premises_proof",
+]
+DEFAULT_CHECKS = [c.value for c in CheckCode]
+
+
+class CertificationStandard(models.Model):
+    """What a certification requires, per subsidiary (empty: the group default) and industry
+    (a GB/T 4754 code prefix; empty: every industry). The most specific standard applies: see
+    :func:`xinren.kyc.certification.standard_for`."""
+
+    business_unit = models.ForeignKey(
+        "orgs.OrgUnit",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("所属公司"),
+    )
+    industry_code = models.CharField(_("行业代码"), max_length=5, blank=True)
+    required_documents = models.JSONField(_("必备证照"), default=list)
+    # A document expiring within this many days counts as expired.
+    expiry_margin_days = models.PositiveIntegerField(_("证照剩余有效期不少于（天）"), default=30)
+    required_checks = models.JSONField(_("必做核查"), default=list)
+    validity_days = models.PositiveIntegerField(_("认证有效期（天）"), default=365)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("认证标准")
+        ordering = ["business_unit_id", "industry_code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business_unit", "industry_code"], name="one_standard_per_unit_industry"
+            ),
+            models.UniqueConstraint(
+                fields=["industry_code"],
+                condition=models.Q(business_unit__isnull=True),
+                name="one_group_standard_per_industry",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.business_unit or _('集团')} {self.industry_code or '*'}"
+
+
+class ApplicationStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("已提交")
+    IN_REVIEW = "in_review", _("审核中")
+    APPROVED = "approved", _("已通过")
+    CONDITIONAL = "conditional", _("有条件通过")
+    REJECTED = "rejected", _("已拒绝")
+
+
+class Application(models.Model):
+    """One certification of one customer account, from draft to a decision. An approved or
+    conditional application is the account's certificate until ``valid_until``."""
+
+    account = models.ForeignKey(
+        "customers.CustomerAccount", on_delete=models.CASCADE, related_name="applications"
+    )
+    status = models.CharField(
+        _("状态"), max_length=12, choices=ApplicationStatus.choices, default="draft"
+    )
+    # The USCC as printed on the business licence, typed in by staff from the document.
+    licence_uscc = models.CharField(_("执照上的统一社会信用代码"), max_length=18, blank=True)
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    reason = models.TextField(_("审批理由"), blank=True)
+    prepayment_required = models.BooleanField(_("须预付款"), default=False)
+    credit_limit = models.DecimalField(
+        _("信用额度"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    credit_days = models.PositiveIntegerField(_("信用天数"), null=True, blank=True)
+    valid_until = models.DateField(_("认证有效期至"), null=True, blank=True)
+    # The valid_until the owner was last reminded of (one reminder per certificate and window).
+    reminded_for = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("认证申请")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["status", "-id"]),
+            models.Index(fields=["valid_until"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_status_display()}"
+
+    @property
+    def is_decided(self) -> bool:
+        return self.status in DECIDED
+
+
+DECIDED = (ApplicationStatus.APPROVED, ApplicationStatus.CONDITIONAL, ApplicationStatus.REJECTED)
+
+
+class ApplicationStep(models.Model):
+    """One status change: who, when, from what to what, with the note."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="steps")
+    from_status = models.CharField(max_length=12, choices=ApplicationStatus.choices, blank=True)
+    to_status = models.CharField(max_length=12, choices=ApplicationStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    note = models.TextField(_("说明"), blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status}→{self.to_status}"
+
+
+class CheckResult(models.TextChoices):
+    PASS = "pass", _("通过")
+    FAIL = "fail", _("不通过")
+    PENDING = "pending", _("待完成")
+
+
+class ApplicationCheck(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="checks")
+    code = models.CharField(_("核查项"), max_length=12, choices=CheckCode.choices)
+    result = models.CharField(
+        _("结果"), max_length=8, choices=CheckResult.choices, default="pending"
+    )
+    evidence = models.TextField(_("依据"), blank=True)
+    checked_at = models.DateTimeField(_("核查时间"))
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "code"], name="one_check_per_code")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.result}"
+
+
+class ReferenceOutcome(models.TextChoices):
+    POSITIVE = "positive", _("评价正面")
+    NEGATIVE = "negative", _("评价负面")
+
+
+class Reference(models.Model):
+    """A business reference contacted about the customer, and what they said."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="references"
+    )
+    name = models.CharField(_("推荐人"), max_length=100)
+    contact = models.CharField(_("联系方式"), max_length=100)
+    contacted_on = models.DateField(_("联系日期"))
+    outcome = models.CharField(_("结果"), max_length=8, choices=ReferenceOutcome.choices)
+    note = models.CharField(_("记录"), max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from xinren.customers.selectors import visible_companies
+from xinren.customers.selectors import visible_accounts, visible_companies
 from xinren.orgs.access import has_action
 from xinren.orgs.models import Action, User
 from xinren.standards.names import name_key
 from xinren.standards.uscc import normalize_uscc
 
-from .models import ListEntry, ListHit, WatchList
+from .models import Application, CertificationStandard, ListEntry, ListHit, WatchList
 
 
 def can_read_lists(user: User) -> bool:
@@ -75,3 +75,27 @@ def visible_hits(
 
 def hit_for(user: User, hit_id: int) -> ListHit:
     return visible_hits(user, state="all").get(pk=hit_id)
+
+
+# --- certification -----------------------------------------------------------------------------
+def visible_applications(user: User, *, status: str = "") -> QuerySet[Application]:
+    """Certification applications of accounts in the user's data scope, newest first."""
+    applications = Application.objects.filter(account__in=visible_accounts(user))
+    if status:
+        applications = applications.filter(status=status)
+    return (
+        applications.select_related("account", "account__company", "prepared_by", "decided_by")
+        .prefetch_related("checks")
+        .order_by("-id")
+    )
+
+
+def application_for(user: User, application_id: int) -> Application:
+    """One application in the user's scope, or ``Application.DoesNotExist``."""
+    return visible_applications(user).get(pk=application_id)
+
+
+def standards(user: User) -> QuerySet[CertificationStandard]:
+    if not has_action(user, Action.CONFIGURE):
+        return CertificationStandard.objects.none()
+    return CertificationStandard.objects.select_related("business_unit", "updated_by")

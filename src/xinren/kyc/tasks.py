@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, lock_task
 
-from . import screening
+from . import certification, screening
 
 
 def rescreen(
@@ -37,3 +37,10 @@ def daily_rescreen() -> dict:
     """Daily: companies created, renamed or re-coded since the last import are screened too
     (a customer that lands on a list raises an alert within a day)."""
     return rescreen(language=settings.LANGUAGE_CODE)
+
+
+@db_periodic_task(crontab(hour="7", minute="10"))
+@lock_task("kyc-certificate-reminders")
+def daily_certificate_reminders() -> int:
+    """Daily: owners are reminded of certificates expiring within 30 days, once each."""
+    return certification.remind_expiring()
