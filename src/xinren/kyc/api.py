@@ -16,16 +16,23 @@ from xinren.orgs.api import ERRORS, Cursor, Status, page_size
 from xinren.orgs.models import Action
 from xinren.orgs.schemas import Id, Text
 
-from . import selectors, services
-from .models import ListHit
+from . import certification, selectors, services
+from .models import Application, ListHit
 from .schemas import (
+    ApplicationIn,
+    ApplicationOut,
+    ApplicationPage,
+    DecisionIn,
     EntryPage,
     HitDecisionIn,
     HitOut,
     HitPage,
     KindName,
+    LicenceUsccIn,
     ListImportIn,
     ListImportOut,
+    ReferenceIn,
+    StepIn,
     WatchListPage,
 )
 
@@ -151,3 +158,138 @@ def decide_hit(request, hit_id: Id, payload: HitDecisionIn):
     why) or reopen a hit. Needs the approve right and the customer in scope."""
     services.decide_hit(actor=request.auth, hit_id=hit_id, status=payload.status, note=payload.note)
     return _hit_out(selectors.hit_for(request.auth, hit_id))
+
+
+# --- certification -----------------------------------------------------------------------------
+def _name(user) -> str | None:
+    return user.get_full_name() or user.username if user is not None else None
+
+
+def _application_out(app: Application, full: bool = False) -> dict:
+    out = {
+        "id": app.pk,
+        "account_id": app.account_id,
+        "company_id": app.account.company_id,
+        "company_name": app.account.company.name,
+        "company_uscc": app.account.company.uscc,
+        "status": app.status,
+        "licence_uscc": app.licence_uscc,
+        "prepared_by": _name(app.prepared_by),
+        "submitted_by": _name(app.submitted_by),
+        "decided_by": _name(app.decided_by),
+        "decided_at": app.decided_at,
+        "reason": app.reason,
+        "prepayment_required": app.prepayment_required,
+        "credit_limit": app.credit_limit,
+        "credit_days": app.credit_days,
+        "valid_until": app.valid_until,
+        "created_at": app.created_at,
+        "checks": list(app.checks.all()),
+    }
+    if full:
+        out["steps"] = [
+            {"from_status": s.from_status, "to_status": s.to_status, "actor": _name(s.actor),
+             "at": s.at, "note": s.note}
+            for s in app.steps.select_related("actor")
+        ]  # fmt: skip
+        out["references"] = list(app.references.all())
+    return out
+
+
+def _full(request, application_id: int) -> dict:
+    app = selectors.visible_applications(request.auth).select_related("submitted_by")
+    return _application_out(app.get(pk=application_id), full=True)
+
+
+@router.get("/kyc/applications", response={200: ApplicationPage, **ERRORS})
+def list_applications(
+    request,
+    status: Literal["draft", "submitted", "in_review", "approved", "conditional", "rejected"]
+    | None = None,
+    cursor: Cursor = None,
+    limit: int = page_size(),
+):
+    """Certification applications of accounts in the caller's data scope, newest first."""
+    require_action(request.auth, Action.VIEW)
+    apps = selectors.visible_applications(request.auth, status=status or "").select_related(
+        "submitted_by"
+    )
+    page = cursor_page(apps, cursor=cursor, limit=limit)
+    page.items = [_application_out(a) for a in page.items]
+    return page
+
+
+@router.post("/kyc/applications", response={201: ApplicationOut, **ERRORS})
+def create_application(request, payload: ApplicationIn):
+    """Open a draft for an account in scope (create right); one unfinished per account."""
+    app = certification.open_application(
+        actor=request.auth, account_id=payload.account_id, licence_uscc=payload.licence_uscc,
+        note=payload.note,
+    )  # fmt: skip
+    return Status(201, _full(request, app.pk))
+
+
+@router.get("/kyc/applications/{application_id}", response={200: ApplicationOut, **ERRORS})
+def get_application(request, application_id: Id):
+    """One application with its checks, evidence, references and step history."""
+    require_action(request.auth, Action.VIEW)
+    return _full(request, application_id)
+
+
+@router.patch("/kyc/applications/{application_id}", response={200: ApplicationOut, **ERRORS})
+def set_licence_uscc(request, application_id: Id, payload: LicenceUsccIn):
+    """Enter the USCC read from the business licence (before the decision)."""
+    certification.set_licence_uscc(
+        actor=request.auth, application_id=application_id, licence_uscc=payload.licence_uscc
+    )
+    return _full(request, application_id)
+
+
+@router.post("/kyc/applications/{application_id}/submit", response={200: ApplicationOut, **ERRORS})
+def submit(request, application_id: Id, payload: StepIn):
+    """draft → submitted (edit right); the checks are run."""
+    certification.submit(actor=request.auth, application_id=application_id, note=payload.note)
+    return _full(request, application_id)
+
+
+@router.post("/kyc/applications/{application_id}/review", response={200: ApplicationOut, **ERRORS})
+def start_review(request, application_id: Id, payload: StepIn):
+    """submitted → in_review (approve right)."""
+    certification.start_review(actor=request.auth, application_id=application_id, note=payload.note)
+    return _full(request, application_id)
+
+
+@router.post("/kyc/applications/{application_id}/return", response={200: ApplicationOut, **ERRORS})
+def return_to_draft(request, application_id: Id, payload: StepIn):
+    """submitted / in_review → draft, with a ``note`` saying why (approve right)."""
+    certification.return_to_draft(
+        actor=request.auth, application_id=application_id, note=payload.note
+    )
+    return _full(request, application_id)
+
+
+@router.post("/kyc/applications/{application_id}/checks", response={200: ApplicationOut, **ERRORS})
+def run_checks(request, application_id: Id):
+    """Run every check the standard requires again; results and evidence in ``checks``."""
+    certification.run_checks(actor=request.auth, application_id=application_id)
+    return _full(request, application_id)
+
+
+@router.post(
+    "/kyc/applications/{application_id}/references", response={201: ApplicationOut, **ERRORS}
+)
+def add_reference(request, application_id: Id, payload: ReferenceIn):
+    """Record a contacted reference; the references check is re-run."""
+    certification.add_reference(actor=request.auth, application_id=application_id,
+                                **payload.dict())  # fmt: skip
+    return Status(201, _full(request, application_id))
+
+
+@router.post(
+    "/kyc/applications/{application_id}/decision", response={200: ApplicationOut, **ERRORS}
+)
+def decide(request, application_id: Id, payload: DecisionIn):
+    """approved / conditional / rejected (approve right; never the preparer or submitter:
+    422 on ``decided_by``, rule ``four_eyes``). ``reason`` required unless approved."""
+    certification.decide(actor=request.auth, application_id=application_id, **payload.dict())
+    return _full(request, application_id)

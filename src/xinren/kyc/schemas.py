@@ -1,18 +1,20 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Literal
 
 from ninja import Schema
 
-from xinren.orgs.schemas import Text
+from xinren.orgs.schemas import Id, Text
 
-from .models import HitStatus, ListKind
+from .models import DECIDED, HitStatus, ListKind
 from .services import MODES
 
 KindName = Literal[tuple(ListKind.values)]  # type: ignore[valid-type]
 ModeName = Literal[MODES]  # type: ignore[valid-type]
 DecisionName = Literal[tuple(HitStatus.values)]  # type: ignore[valid-type]
+OutcomeName = Literal[tuple(str(s) for s in DECIDED)]  # type: ignore[valid-type]
 
 
 class WatchListOut(Schema):
@@ -104,4 +106,87 @@ class HitPage(Schema):
 
 class HitDecisionIn(Schema):
     status: DecisionName
+    note: Text = ""
+
+
+# --- certification -----------------------------------------------------------------------------
+class CheckOut(Schema):
+    code: str
+    result: str
+    evidence: str
+    checked_at: datetime
+
+
+class StepOut(Schema):
+    from_status: str
+    to_status: str
+    actor: str | None
+    at: datetime
+    note: str
+
+
+class ReferenceOut(Schema):
+    id: int
+    name: str
+    contact: str
+    contacted_on: date
+    outcome: str
+    note: str
+
+
+class ApplicationOut(Schema):
+    id: int
+    account_id: int
+    company_id: int
+    company_name: str
+    company_uscc: str | None
+    status: str
+    licence_uscc: str
+    prepared_by: str | None
+    submitted_by: str | None
+    decided_by: str | None
+    decided_at: datetime | None
+    reason: str
+    prepayment_required: bool
+    credit_limit: Decimal | None
+    credit_days: int | None
+    valid_until: date | None
+    created_at: datetime
+    checks: list[CheckOut]
+    steps: list[StepOut] = []
+    references: list[ReferenceOut] = []
+
+
+class ApplicationPage(Schema):
+    items: list[ApplicationOut]
+    next_cursor: str | None = None
+
+
+class ApplicationIn(Schema):
+    account_id: Id
+    licence_uscc: Text = ""
+    note: Text = ""
+
+
+class LicenceUsccIn(Schema):
+    licence_uscc: Text
+
+
+class StepIn(Schema):
+    note: Text = ""
+
+
+class DecisionIn(Schema):
+    outcome: OutcomeName
+    reason: Text = ""
+    prepayment_required: bool = False
+    credit_limit: Decimal | None = None
+    credit_days: int | None = None
+
+
+class ReferenceIn(Schema):
+    name: Text
+    contact: Text
+    contacted_on: date
+    outcome: Literal["positive", "negative"]
     note: Text = ""
