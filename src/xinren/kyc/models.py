@@ -191,6 +191,14 @@ class CertificationStandard(models.Model):
     def __str__(self) -> str:
         return f"{self.business_unit or _('集团')} {self.industry_code or '*'}"
 
+    def document_labels(self) -> list[str]:
+        from xinren.customers.models import DocumentType
+
+        return [str(DocumentType(d).label) for d in self.required_documents]
+
+    def check_labels(self) -> list[str]:
+        return [str(CheckCode(c).label) for c in self.required_checks]
+
 
 class ApplicationStatus(models.TextChoices):
     DRAFT = "draft", _("草稿")

@@ -6,20 +6,22 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from xinren.core.errors import error_items
-from xinren.customers.selectors import company_for
+from xinren.customers.selectors import company_for, visible_accounts
 from xinren.orgs.access import has_action, require_action
 from xinren.orgs.models import Action
+from xinren.web.forms import add_service_errors
 from xinren.web.paging import keyset_page
 
-from . import selectors, services
-from .forms import HitDecisionForm, ListImportForm
-from .models import HitStatus, ListKind, MatchedBy
+from . import certification, selectors, services
+from .forms import DecisionForm, HitDecisionForm, ListImportForm, ReferenceForm, StandardForm
+from .models import ApplicationStatus, HitStatus, ListKind, MatchedBy
 
 PAGE = 50
 
@@ -152,4 +154,174 @@ def company_hits(request, pk: int):
     found = (
         list(selectors.visible_hits(request.user, company_id=company.pk)[:20]) if company else []
     )
-    return render(request, "xinren/kyc/_company_hits.html", {"hits": found, "company": company})
+    certificates = (
+        list(selectors.visible_applications(request.user).filter(account__company=company)[:10])
+        if company
+        else []
+    )
+    return render(
+        request,
+        "xinren/kyc/_company_hits.html",
+        {
+            "hits": found,
+            "company": company,
+            "certificates": certificates,
+            "accounts": visible_accounts(request.user).filter(company=company) if company else [],
+            "can_open": has_action(request.user, Action.CREATE),
+        },
+    )
+
+
+# --- certification -----------------------------------------------------------------------------
+@login_required
+def applications(request):
+    """The back-office review queue: applications in the user's scope, by status, with the
+    failed checks and the document problems at a glance."""
+    require_action(request.user, Action.VIEW)
+    status = request.GET.get("status", "")
+    status = status if status in ApplicationStatus.values else ""
+    page = keyset_page(request, selectors.visible_applications(request.user, status=status), PAGE)
+    return render(
+        request,
+        "xinren/kyc/applications.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": ApplicationStatus.choices,
+            "nav": "kyc-applications",
+        },
+    )
+
+
+@login_required
+@require_POST
+def application_open(request):
+    """Open a draft for one account (from the company page's panel)."""
+    account_id = _int(request.POST.get("account", ""))
+    try:
+        if account_id is None:
+            raise ObjectDoesNotExist
+        app = certification.open_application(actor=request.user, account_id=account_id)
+    except ObjectDoesNotExist:
+        raise Http404 from None
+    except ValidationError as exc:
+        for item in error_items(exc):
+            messages.error(request, item["message"])
+        return redirect("web:kyc-applications")
+    messages.success(request, _("已创建认证申请草稿。"))
+    return redirect("web:kyc-application", pk=app.pk)
+
+
+STEP_ACTIONS = {
+    "submit": certification.submit,
+    "review": certification.start_review,
+    "return": certification.return_to_draft,
+}
+
+
+@login_required
+def application_detail(request, pk: int):
+    """The application: checklist with evidence, references, step history, and the forms of
+    the steps the user may take (every rule is the service's)."""
+    app = get_object_or_404(selectors.visible_applications(request.user), pk=pk)
+    decision = DecisionForm(prefix="d")
+    reference = ReferenceForm(prefix="r")
+    errors: list[str] = []
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        user = request.user
+        try:
+            if action in STEP_ACTIONS:
+                note = request.POST.get("note", "")[:2000]
+                STEP_ACTIONS[action](actor=user, application_id=app.pk, note=note)
+            elif action == "checks":
+                certification.run_checks(actor=user, application_id=app.pk)
+            elif action == "licence":
+                certification.set_licence_uscc(
+                    actor=user, application_id=app.pk,
+                    licence_uscc=request.POST.get("licence_uscc", "")[:40],
+                )  # fmt: skip
+            elif action == "reference":
+                reference = ReferenceForm(request.POST, prefix="r")
+                if not reference.is_valid():
+                    raise ValidationError(reference.errors.as_data())
+                certification.add_reference(
+                    actor=user, application_id=app.pk, **reference.cleaned_data
+                )
+            elif action == "decide":
+                decision = DecisionForm(request.POST, prefix="d")
+                if not decision.is_valid():
+                    raise ValidationError(decision.errors.as_data())
+                certification.decide(actor=user, application_id=app.pk, **decision.cleaned_data)
+            else:
+                raise ValidationError({"action": [ValidationError(_("未知操作。"), "choice")]})
+        except ValidationError as exc:
+            form = {"reference": reference, "decide": decision}.get(action)
+            if form is not None and not form.errors:
+                add_service_errors(form, exc)
+            elif form is None:
+                errors = [item["message"] for item in error_items(exc)]
+        else:
+            messages.success(request, _("已保存。"))
+            return redirect("web:kyc-application", pk=app.pk)
+        app = selectors.application_for(request.user, pk)
+    can_edit = has_action(request.user, Action.EDIT)
+    can_approve = has_action(request.user, Action.APPROVE)
+    preparers = {app.prepared_by_id, app.submitted_by_id}
+    return render(
+        request,
+        "xinren/kyc/application.html",
+        {
+            "app": app,
+            "standard": certification.standard_for(app.account),
+            "checks": list(app.checks.all()),
+            "steps": list(app.steps.select_related("actor")),
+            "references": list(app.references.all()),
+            "decision": decision,
+            "reference": reference,
+            "errors": errors,
+            "can_edit": can_edit,
+            "can_approve": can_approve,
+            "four_eyes": request.user.pk in preparers,
+            "nav": "kyc-applications",
+        },
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def standards(request):
+    """Certification standards per subsidiary and industry (configure right)."""
+    require_action(request.user, Action.CONFIGURE)
+    form = StandardForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            unit = data["business_unit"]
+            try:
+                certification.save_standard(
+                    actor=request.user, business_unit_id=unit.pk if unit else None,
+                    industry_code=data["industry_code"],
+                    required_documents=data["required_documents"],
+                    required_checks=data["required_checks"],
+                    expiry_margin_days=data["expiry_margin_days"],
+                    validity_days=data["validity_days"],
+                )  # fmt: skip
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("已保存认证标准。"))
+                return redirect("web:kyc-standards")
+        status = 422
+    return render(
+        request,
+        "xinren/kyc/standards.html",
+        {
+            "standards": selectors.standards(request.user),
+            "default": certification.default_standard(),
+            "form": form,
+            "nav": "kyc-applications",
+        },
+        status=status,
+    )
