@@ -100,3 +100,22 @@ def test_four_eyes_and_rights_through_the_api(people, account):
     back = api(people["risk"]).post(f"/kyc/applications/{app_id}/return", {})
     assert back.status_code == 422 and errors_of(back) == [("note", "required")]
     assert api(people["rep"]).get("/kyc/applications/999999").status_code == 404
+
+
+def test_errors_in_english(people, account):
+    from django.test import Client
+
+    head = api(people["head"])
+    app_id = head.post("/kyc/applications", {"account_id": account.pk}).json()["id"]
+    head.post(f"/kyc/applications/{app_id}/submit", {})
+    head.post(f"/kyc/applications/{app_id}/review", {})
+    answer = Client().post(
+        f"/api/v1/kyc/applications/{app_id}/decision", {"outcome": "approved"},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {issue_token(people['head'])[0]}",
+                 "Accept-Language": "en"},
+    )  # fmt: skip
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["message"] == (
+        "Four eyes: the user who prepared or submitted the application cannot decide it."
+    )
