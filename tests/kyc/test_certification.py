@@ -248,3 +248,14 @@ def test_expiry_reminder_once_per_certificate(people, account):
     notes = Notification.objects.filter(kind=NotificationKind.CERT_EXPIRING)
     assert [(n.recipient, n.account_id) for n in notes] == [(people["rep"], account.pk)]
     assert account.company.name in notes[0].title
+
+
+@pytest.mark.django_db
+def test_reminder_task_is_scheduled_daily():
+    from huey.contrib.djhuey import HUEY
+
+    from xinren.kyc import tasks
+
+    names = {type(t).__name__ for t in HUEY.read_periodic(timezone.datetime(2026, 1, 1, 7, 10))}
+    assert "daily_certificate_reminders" in names
+    assert tasks.daily_certificate_reminders.call_local() == 0  # nothing certified yet

@@ -304,7 +304,7 @@ def _decimal(value) -> Decimal | None:
         result = Decimal(str(value))
     except InvalidOperation:
         raise field_error("credit_limit", _("信用额度须为金额。"), "invalid") from None
-    if result < 0 or result >= Decimal("1e12"):
+    if not result.is_finite() or result < 0 or result >= Decimal("1e12"):
         raise field_error("credit_limit", _("信用额度须在 0 到 1 万亿之间。"), "range")
     return result
 
