@@ -259,3 +259,18 @@ def test_reminder_task_is_scheduled_daily():
     names = {type(t).__name__ for t in HUEY.read_periodic(timezone.datetime(2026, 1, 1, 7, 10))}
     assert "daily_certificate_reminders" in names
     assert tasks.daily_certificate_reminders.call_local() == 0  # nothing certified yet
+
+
+@pytest.mark.django_db
+def test_current_certificate(people, account):
+    assert cert.current_certificate(account.pk) is None
+    app = in_review(people, account)
+    cert.decide(
+        actor=people["risk"], application_id=app.pk, outcome="conditional", reason="先款后货",
+        prepayment_required=True,
+    )  # fmt: skip
+    current = cert.current_certificate(account.pk)
+    assert current.pk == app.pk and current.prepayment_required
+    assert (
+        cert.current_certificate(account.pk, today=current.valid_until + timedelta(days=1)) is None
+    )

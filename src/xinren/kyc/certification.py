@@ -566,6 +566,22 @@ def add_reference(
     return reference
 
 
+def current_certificate(account_id: int, today: date | None = None) -> Application | None:
+    """The account's certificate in force (approved or conditional, not expired), newest
+    first; None when it has none. Not scoped: for system jobs (risk scoring, credit policy)
+    that read the conditions (prepayment, credit limit, credit days)."""
+    today = today or timezone.localdate()
+    return (
+        Application.objects.filter(
+            account_id=account_id,
+            status__in=[S.APPROVED, S.CONDITIONAL],
+            valid_until__gte=today,
+        )
+        .order_by("-valid_until", "-id")
+        .first()
+    )
+
+
 # --- expiry reminders ------------------------------------------------------------------------
 def remind_expiring(today: date | None = None, days: int = REMIND_DAYS) -> int:
     """Notify each owner of a certificate (approved or conditional) expiring within ``days``;
