@@ -25,6 +25,7 @@ class NotificationKind(models.TextChoices):
     LATE_LOG = "late_log", _("跟进记录补录超时")
     QUALITY_TASK = "quality_task", _("数据质量任务")
     LIST_HIT = "list_hit", _("名单命中")
+    RISK_LEVEL = "risk_level", _("风险等级变化")
 
 
 class Notification(models.Model):
