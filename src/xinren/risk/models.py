@@ -27,6 +27,9 @@ class RiskAssessment(models.Model):
         verbose_name = _("风险评估")
         indexes = [models.Index(fields=["level", "account"], name="risk_by_level")]
 
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.level} {self.score}"
+
 
 class RiskChange(models.Model):
     """One change of an account's score or level (never written when nothing changed)."""
@@ -43,6 +46,9 @@ class RiskChange(models.Model):
         verbose_name = _("风险变化")
         ordering = ["-changed_at", "-id"]
         indexes = [models.Index(fields=["account", "-changed_at"], name="risk_change_of_account")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.old_level}→{self.new_level}"
 
 
 class CreditPolicy(models.Model):
@@ -62,3 +68,6 @@ class CreditPolicy(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["business_unit", "level"], name="one_policy_per_level")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.business_unit_id}: {self.level}"
