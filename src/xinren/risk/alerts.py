@@ -46,7 +46,8 @@ def notify_level_changes(changes: list) -> int:
             "role", "org_unit"
         )
     }
-    owners = {owner for _, owner, _ in info.values()} - users.keys()
+    officer_ids = set(users)
+    owners = {owner for _, owner, _ in info.values()} - officer_ids
     for user in User.objects.filter(pk__in=owners, is_active=True).select_related(
         "role", "org_unit"
     ):
@@ -58,7 +59,10 @@ def notify_level_changes(changes: list) -> int:
         in_app, email, digest = prefs(user.pk, NotificationKind.RISK_LEVEL)
         if not (in_app or email or digest):
             continue
-        reachable = visible_accounts(user).filter(pk__in=by_account).values_list("pk", flat=True)
+        mine = by_account.keys()
+        if user.pk not in officer_ids:  # an owner hears about the accounts they own
+            mine = [a for a, (_, owner, _) in info.items() if owner == user.pk]
+        reachable = visible_accounts(user).filter(pk__in=mine).values_list("pk", flat=True)
         with translation.override(user.preferred_language or None):
             for account_id in reachable:
                 change = by_account[account_id]

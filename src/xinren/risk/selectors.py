@@ -21,7 +21,7 @@ def account_for(user: User, account_id: int) -> CustomerAccount:
     )
 
 
-def assessments(user: User, levels: tuple[str, ...] = (RiskLevel.HIGH, RiskLevel.MEDIUM)):
+def assessments(user: User, levels=(RiskLevel.HIGH, RiskLevel.MEDIUM)) -> QuerySet[RiskAssessment]:
     """Current assessments of visible accounts at the given levels, riskiest first."""
     return (
         RiskAssessment.objects.filter(

@@ -86,3 +86,14 @@ def set_policy(
         org_unit_id=business_unit.pk,
     )
     return record
+
+
+@transaction.atomic
+def set_policies(
+    *, actor: User, business_unit: OrgUnit, data: dict[str, dict[str, Any]]
+) -> list[CreditPolicy]:
+    """Every level's policy at once (the settings page): all saved or none."""
+    return [
+        set_policy(actor=actor, business_unit=business_unit, level=level, data=values)
+        for level, values in data.items()
+    ]
