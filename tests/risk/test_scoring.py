@@ -149,3 +149,28 @@ def test_score_capped_and_every_factor_explained(account, rep):
     with translation.override("en"):
         assert "Missing Business licence" in [rules.factor_label(f) for f in s.factors]
     assert rules.factor_label(s.factors[4]).startswith("近六个月付款逾期率 100.0%（3/3")
+
+
+def test_set_based_overdue_matches_the_per_account_figure(account, rep):
+    from tests import factories
+    from xinren.sales import services as sales
+    from xinren.sales.figures import overdue_amount, overdue_amounts
+
+    other = factories.make_customer(rep, name="宁波港通物流有限公司")
+    milestones(rep, account, 2, 1, days_ago=40, amount="300.00")
+    m = sales.create_milestone(
+        actor=rep, account=other, data={"due_on": today() - dt.timedelta(days=3), "amount": "80"}
+    )
+    sales.record_receipt(  # partly paid late: 30.00 still overdue
+        actor=rep,
+        account=other,
+        milestone_id=m.pk,
+        data={"received_on": today(), "amount": "50", "reference": "P"},
+    )
+    day = today()
+    got = overdue_amounts([account.pk, other.pk], day)
+    assert got == {
+        account.pk: overdue_amount(account.pk, day),
+        other.pk: overdue_amount(other.pk, day),
+    }
+    assert str(got[account.pk]) == "600.00" and str(got[other.pk]) == "30.00"
