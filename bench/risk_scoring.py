@@ -19,6 +19,7 @@ import argparse
 import datetime as dt
 import os
 import platform
+import shutil
 import statistics
 import sys
 import time
@@ -160,7 +161,8 @@ def main() -> None:
     args = p.parse_args()
     sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
     os.environ["DATABASE_URL"] = f"{PG_SERVER}/{PG_DB}"
-    os.environ.setdefault("XINREN_DATA_DIR", f"/tmp/xinren-bench-risk-{os.getpid()}")
+    data_dir = f"/tmp/xinren-bench-risk-{os.getpid()}"
+    os.environ.setdefault("XINREN_DATA_DIR", data_dir)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xinren.settings")
     pg_admin(f"DROP DATABASE IF EXISTS {PG_DB}")
     pg_admin(f"CREATE DATABASE {PG_DB}")
@@ -212,6 +214,7 @@ def main() -> None:
         connection.close()
     finally:
         pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":
