@@ -134,6 +134,7 @@ def _register_routers() -> None:
     from xinren.quality.api import router as quality_router
     from xinren.quality.export_api import router as exports_router
     from xinren.quality.measures.api import router as quality_measures_router
+    from xinren.risk.api import router as risk_router
     from xinren.sales.api import router as sales_router
 
     api.add_router("", orgs_router)
@@ -147,6 +148,7 @@ def _register_routers() -> None:
     api.add_router("", quality_measures_router)
     api.add_router("", exports_router)
     api.add_router("", kyc_router)
+    api.add_router("", risk_router)
 
 
 _register_routers()

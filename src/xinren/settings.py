@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "xinren.cadence",
     "xinren.quality",
     "xinren.kyc",
+    "xinren.risk",
     "xinren.notifications",
     "xinren.jobs",
     "huey.contrib.djhuey",

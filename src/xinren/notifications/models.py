@@ -26,6 +26,7 @@ class NotificationKind(models.TextChoices):
     QUALITY_TASK = "quality_task", _("数据质量任务")
     LIST_HIT = "list_hit", _("名单命中")
     CERT_EXPIRING = "cert_expiring", _("认证即将到期")
+    RISK_LEVEL = "risk_level", _("风险等级变化")
 
 
 class Notification(models.Model):

@@ -101,6 +101,28 @@ def overdue_amount(account_id: int, as_of: dt.date, currency: str = DEFAULT_CURR
     return _outstanding_sum(milestones, as_of)
 
 
+def overdue_amounts(
+    account_ids, as_of: dt.date, currency: str = DEFAULT_CURRENCY
+) -> dict[int, Decimal]:
+    """The overdue amount of many accounts in one GROUP BY query (same rule as
+    :func:`overdue_amount`); accounts with nothing overdue are absent. A milestone fully paid
+    on or before ``as_of`` (``paid_on <= as_of``) owes nothing then, so only the others are
+    summed against their receipts."""
+    unpaid = Q(paid_on__isnull=True) | Q(paid_on__gt=as_of)
+    rows = (
+        PaymentMilestone.objects.filter(
+            unpaid, account_id__in=account_ids, currency=currency, due_on__lt=as_of
+        )
+        .annotate(paid_by=_paid_by(as_of))
+        .filter(amount__gt=F("paid_by"))
+        .annotate(open=ExpressionWrapper(F("amount") - F("paid_by"), output_field=_MONEY))
+        .order_by()
+        .values("account_id")
+        .annotate(total=Sum("open"))
+    )
+    return {r["account_id"]: _cents(r["total"]) for r in rows}
+
+
 # --- days sales outstanding -------------------------------------------------------------------
 def receivables(account_id: int, as_of: dt.date, currency: str = DEFAULT_CURRENCY) -> Decimal:
     billed = Q(order__isnull=False, order__ordered_on__lte=as_of) | Q(

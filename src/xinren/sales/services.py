@@ -42,6 +42,7 @@ from xinren.orgs.models import Action, User
 from xinren.timeline.models import EventKind
 from xinren.timeline.services import delete_events, record_event, update_events
 
+from .credit import check_credit
 from .models import (
     Contract,
     ContractStatus,
@@ -275,6 +276,7 @@ def create_contract(
     require_account(actor, account, Action.CREATE)
     values = _contract_values(data, None)
     documents = _contract_documents(actor, account, document_ids)
+    check_credit(account=account, kind="contract", values=values)
     with _unique("number", _("合同编号已存在。")):
         contract = Contract.objects.create(account=account, created_by=actor, **values)
     if documents:
@@ -434,6 +436,11 @@ def create_order(
         amount = parse_amount(total, "amount")
     else:
         amount = parse_amount(data.get("amount"), "amount")
+    check_credit(
+        account=account,
+        kind="order",
+        values={"amount": amount, "currency": currency, "contract": contract},
+    )
     with _unique("number", _("该客户已有此订单编号。")):
         order = Order.objects.create(
             account=account,

@@ -62,6 +62,7 @@ urlpatterns = [
     path("", include("xinren.activities.urls")),  # interactions and timelines
     path("", include("xinren.quality.urls")),  # duplicate check on entry
     path("", include("xinren.kyc.urls")),  # watch lists and screening
+    path("", include("xinren.risk.urls")),  # risk scores and credit policy
     # notifications and background jobs
     path("notifications/", notification_views.notification_list, name="notifications"),
     path("notifications/badge/", notification_views.unread_badge, name="notification-badge"),

@@ -1,0 +1,73 @@
+"""A customer account's current risk, its history of changes, and the credit policy per level."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from xinren.customers.models import CustomerAccount
+from xinren.orgs.models import OrgUnit
+
+from .rules import RiskLevel
+
+
+class RiskAssessment(models.Model):
+    """The account's current score; rewritten only when the score or its factors change."""
+
+    account = models.OneToOneField(
+        CustomerAccount, on_delete=models.CASCADE, primary_key=True, related_name="risk"
+    )
+    score = models.PositiveSmallIntegerField(_("风险分"))
+    level = models.CharField(_("风险等级"), max_length=6, choices=RiskLevel.choices)
+    # [{"code", "group", "points", "evidence": {...}}], labels rendered by rules.factor_label
+    factors = models.JSONField(default=list)
+    computed_at = models.DateTimeField(_("评估时间"))
+
+    class Meta:
+        verbose_name = _("风险评估")
+        indexes = [models.Index(fields=["level", "account"], name="risk_by_level")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.level} {self.score}"
+
+
+class RiskChange(models.Model):
+    """One change of an account's score or level (never written when nothing changed)."""
+
+    account = models.ForeignKey(CustomerAccount, on_delete=models.CASCADE, related_name="+")
+    old_level = models.CharField(max_length=6, choices=RiskLevel.choices, blank=True)
+    new_level = models.CharField(max_length=6, choices=RiskLevel.choices)
+    old_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    new_score = models.PositiveSmallIntegerField()
+    factors = models.JSONField(default=list)
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("风险变化")
+        ordering = ["-changed_at", "-id"]
+        indexes = [models.Index(fields=["account", "-changed_at"], name="risk_change_of_account")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.old_level}→{self.new_level}"
+
+
+class CreditPolicy(models.Model):
+    """Credit terms for one level in one subsidiary; on the group root it is the group default."""
+
+    business_unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    level = models.CharField(_("风险等级"), max_length=6, choices=RiskLevel.choices)
+    prepayment_only = models.BooleanField(_("仅限预付款"), default=False)
+    max_credit_days = models.PositiveSmallIntegerField(_("最长账期（天）"), null=True, blank=True)
+    credit_limit = models.DecimalField(
+        _("信用额度（元）"), max_digits=18, decimal_places=2, null=True, blank=True
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("信用政策")
+        constraints = [
+            models.UniqueConstraint(fields=["business_unit", "level"], name="one_policy_per_level")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.business_unit_id}: {self.level}"

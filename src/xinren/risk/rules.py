@@ -1,0 +1,115 @@
+"""Every risk threshold and point value in one place, and how each factor reads.
+
+A score is the sum of its factors' points (at most 100); the level follows from the score.
+The payment-delay rule is sales' own (``xinren.sales.figures``: rate over 20 % in the six
+months before the day → high risk); it is worth :data:`DELAY_RATE_POINTS`, enough for "high"
+on its own, as is a confirmed watch-list hit.
+
+Not assessed yet (no data source in Xinren): the registry status (存续/注销/吊销 — the
+registry lookup is not built) and lawsuits. The panel says so (:data:`NOT_ASSESSED`) rather
+than counting them as clean.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from xinren.customers.models import DocumentType
+
+
+class RiskLevel(models.TextChoices):
+    LOW = "low", pgettext_lazy("risk level", "低")
+    MEDIUM = "medium", pgettext_lazy("risk level", "中")
+    HIGH = "high", pgettext_lazy("risk level", "高")
+
+
+LEVEL_RANK = {RiskLevel.LOW: 0, RiskLevel.MEDIUM: 1, RiskLevel.HIGH: 2}
+
+# --- levels -----------------------------------------------------------------------------------
+MEDIUM_FROM = 30  # score ≥ 30 → medium
+HIGH_FROM = 60  # score ≥ 60 → high
+MAX_SCORE = 100
+
+# --- qualification: the "three certificates and one licence" ----------------------------------
+REQUIRED_DOCUMENTS = (
+    DocumentType.BUSINESS_LICENCE,
+    DocumentType.INDUSTRY_QUALIFICATION,
+    DocumentType.LEGAL_REP_ID,
+    DocumentType.PREMISES_PROOF,
+)
+DOC_MISSING_POINTS = 5  # all four missing = 20: still low on its own
+DOC_EXPIRED_POINTS = 15
+
+# --- credit -------------------------------------------------------------------------------------
+DELAY_RATE_POINTS = 60  # sales.figures.DelayRate.high_risk (over 20 % in six months)
+OVERDUE_POINTS = 10  # anything overdue
+OVERDUE_LARGE = Decimal("100000.00")  # CNY
+OVERDUE_LARGE_POINTS = 25  # instead of OVERDUE_POINTS from this amount on
+
+# --- compliance ---------------------------------------------------------------------------------
+LIST_HIT_CONFIRMED_POINTS = 60
+LIST_HIT_NEW_POINTS = 30  # an open hit nobody has checked yet
+
+
+def level_for(score: int) -> str:
+    if score >= HIGH_FROM:
+        return RiskLevel.HIGH
+    if score >= MEDIUM_FROM:
+        return RiskLevel.MEDIUM
+    return RiskLevel.LOW
+
+
+# --- credit policy defaults (group default when nobody configured one) -------------------------
+# level → (prepayment only, longest credit days or None, credit limit in CNY or None = no limit)
+DEFAULT_POLICY: dict[str, tuple[bool, int | None, Decimal | None]] = {
+    RiskLevel.LOW: (False, 90, None),
+    RiskLevel.MEDIUM: (False, 30, Decimal("500000.00")),
+    RiskLevel.HIGH: (True, None, None),
+}
+
+# --- how factors read -------------------------------------------------------------------------
+GROUPS = {
+    "qualification": _("资质"),
+    "credit": _("信用"),
+    "compliance": _("合规"),
+}
+FACTOR_GROUP = {
+    "doc_missing": "qualification",
+    "doc_expired": "qualification",
+    "delay_rate": "credit",
+    "overdue": "credit",
+    "list_hit_confirmed": "compliance",
+    "list_hit_new": "compliance",
+}
+NOT_ASSESSED = (
+    _("工商登记状态（存续/注销/吊销）：工商信息查询尚未接入，未计分。"),
+    _("诉讼：尚无数据来源，未计分。"),
+)
+
+
+def factor_label(factor: dict) -> str:
+    """The factor in the reader's language, with its evidence."""
+    code = factor["code"]
+    ev = factor.get("evidence") or {}
+    if code in ("doc_missing", "doc_expired"):
+        doc = DocumentType(ev["doc_type"]).label
+        if code == "doc_missing":
+            return _("缺少%(doc)s") % {"doc": doc}
+        return _("%(doc)s已于 %(date)s 过期") % {"doc": doc, "date": ev["expires_on"]}
+    if code == "delay_rate":
+        return _("近六个月付款逾期率 %(rate)s%%（%(late)s/%(due)s 笔到期款项逾期），超过 20%%") % {
+            "rate": ev["rate_percent"],
+            "late": ev["late"],
+            "due": ev["due"],
+        }
+    if code == "overdue":
+        return _("逾期未收款 %(amount)s %(currency)s") % ev
+    if code == "list_hit_confirmed":
+        return _("已确认命中名单“%(list)s”") % ev
+    if code == "list_hit_new":
+        return _("命中名单“%(list)s”，待核实") % ev
+    return code

@@ -1,0 +1,49 @@
+"""Risk in a real browser: the risk officer opens the risk list from the menu, then the
+account's panel with its explained factors and history."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests import factories
+from tests.browser import ARTIFACTS, BROWSER, sign_in
+from xinren.risk.scoring import rescore
+
+from .conftest import add_document, list_hit, milestones
+
+pytestmark = BROWSER
+
+
+@pytest.fixture
+def world(transactional_db):
+    from xinren.orgs.services import ensure_builtin_roles
+
+    ensure_builtin_roles()  # a transactional test flushes what the data migration made
+    org = factories.build_org_tree()
+    factories.make_user(org.sub_a, "risk_officer", username="risk", full_name="王风控")
+    rep = factories.make_user(org.a_sales, "sales_rep", username="rep")
+    account = factories.make_customer(rep, name="杭州云启信息科技有限公司")
+    add_document(account, "business_licence")
+    rescore()
+    milestones(rep, account, 2, 3, days_ago=20)
+    list_hit(account, "new", "失信被执行人名单")
+    rescore()
+    return account
+
+
+def test_risk_list_and_panel(live_server, browser, world):
+    page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    sign_in(page, live_server.url, "risk")
+    page.click("[data-testid=nav-kyc]")  # the certification and risk menu
+    page.click("[data-testid=nav-risk]")
+    page.wait_for_selector("[data-testid=risk-row]")
+    assert "杭州云启信息科技有限公司" in page.inner_text("[data-testid=risk-list]")
+    page.click("[data-testid=risk-row] a")
+    page.wait_for_selector("[data-testid=risk-panel]")
+    panel = page.inner_text("[data-testid=risk-panel]")
+    assert "近六个月付款逾期率 40.0%（2/5 笔到期款项逾期），超过 20%" in panel
+    assert "命中名单“失信被执行人名单”，待核实" in panel
+    assert "缺少行业资质" in panel
+    assert page.locator("[data-testid=risk-change]").count() == 2  # first score 15, then 100
+    assert "仅限预付款" in page.inner_text("[data-testid=risk-policy]")
+    page.screenshot(path=str(ARTIFACTS / "risk-panel.png"), full_page=True)
