@@ -19,10 +19,10 @@ from xinren.orgs.schemas import Id, Text
 from . import certification, selectors, services
 from .models import Application, ListHit
 from .schemas import (
+    ApplicationDecisionIn,
     ApplicationIn,
     ApplicationOut,
     ApplicationPage,
-    DecisionIn,
     EntryPage,
     HitDecisionIn,
     HitOut,
@@ -288,7 +288,7 @@ def add_reference(request, application_id: Id, payload: ReferenceIn):
 @router.post(
     "/kyc/applications/{application_id}/decision", response={200: ApplicationOut, **ERRORS}
 )
-def decide(request, application_id: Id, payload: DecisionIn):
+def decide(request, application_id: Id, payload: ApplicationDecisionIn):
     """approved / conditional / rejected (approve right; never the preparer or submitter:
     422 on ``decided_by``, rule ``four_eyes``). ``reason`` required unless approved."""
     certification.decide(actor=request.auth, application_id=application_id, **payload.dict())

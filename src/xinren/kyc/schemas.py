@@ -176,7 +176,7 @@ class StepIn(Schema):
     note: Text = ""
 
 
-class DecisionIn(Schema):
+class ApplicationDecisionIn(Schema):
     outcome: OutcomeName
     reason: Text = ""
     prepayment_required: bool = False

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from xinren.customers.models import Company, CustomerAccount
 from xinren.customers.selectors import visible_accounts
 from xinren.notifications.models import Notification, NotificationKind
-from xinren.notifications.services import channels_for
+from xinren.notifications.services import channels_for, notification_for
 from xinren.orgs.models import User
 from xinren.quality.models import CompanyKey
 
@@ -256,17 +256,16 @@ def _notify_batch(ids: list[int], officers: list[User]) -> int:
                 if account_id is None:
                     continue
                 rows.append(
-                    Notification(
-                        recipient_id=user.pk,
+                    notification_for(
+                        user,
+                        (in_app, email, digest),
+                        now,
                         kind=NotificationKind.LIST_HIT,
                         event_key=f"list-hit:{hit['pk']}:{hit['last_seen']:%Y%m%d%H%M%S%f}",
                         company_id=hit["company_id"],
                         account_id=account_id,
                         title=_title(hit)[:255],
                         url=f"/kyc/hits/?company={hit['company_id']}",
-                        read_at=None if in_app else now,
-                        wants_email=bool(email and user.email),
-                        digested_at=None if digest else now,
                     )
                 )
     with transaction.atomic():

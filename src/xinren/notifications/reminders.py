@@ -49,7 +49,7 @@ from xinren.orgs.models import User
 from xinren.sales.models import Contract, ContractStatus, PaymentMilestone
 
 from .models import Notification, NotificationKind, ReminderSettings
-from .services import channels_for
+from .services import channels_for, notification_for
 
 
 def overdue_since(today: date) -> date:
@@ -306,8 +306,10 @@ def notify_batch(batch: list[Due], users: _Users, now) -> int:
                 account = accounts[due.account_id]
                 customer = account["company__name"]
                 rows.append(
-                    Notification(
-                        recipient_id=user_id,
+                    notification_for(
+                        user,
+                        (in_app, email, digest),
+                        now,
                         kind=due.kind,
                         event_key=due.event_key,
                         company_id=account["company_id"],
@@ -315,9 +317,6 @@ def notify_batch(batch: list[Due], users: _Users, now) -> int:
                         title=title_for(due, customer)[:255],
                         body=account["archive_no"],
                         url=f"/customers/{account['company_id']}/",
-                        read_at=None if in_app else now,
-                        wants_email=bool(email and user.email),
-                        digested_at=None if digest else now,
                     )
                 )
     with transaction.atomic():

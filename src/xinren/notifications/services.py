@@ -47,6 +47,21 @@ def channels_for(user_ids: set[int]) -> Callable[[int, str], tuple[bool, bool, b
     return lambda user_id, kind: rows.get((user_id, kind), DEFAULT_CHANNELS)
 
 
+def notification_for(user: User, channels: tuple[bool, bool, bool], now, **fields) -> Notification:
+    """A notification row for ``user`` (unsaved, for a bulk insert) delivered through the
+    channels they chose, ``(in_app, email, digest)`` from :func:`channels_for`: not shown in
+    the app → already read; e-mail only when they have an address; not in the digest →
+    already digested. ``fields``: kind, event_key, title, url, company_id, account_id …"""
+    in_app, email, digest = channels
+    return Notification(
+        recipient_id=user.pk,
+        read_at=None if in_app else now,
+        wants_email=bool(email and user.email),
+        digested_at=None if digest else now,
+        **fields,
+    )
+
+
 def set_preferences(*, actor: User, choices: dict[str, dict[str, bool]]) -> None:
     """A user's own channels per kind: ``{kind: {"in_app": bool, "email": bool, "digest":
     bool}}`` (kinds and channels left out keep their value)."""

@@ -16,7 +16,7 @@ from xinren.orgs.schemas import Id, Text
 from . import selectors_dedupe as selectors
 from . import services_dedupe as services
 from .models import DedupeRun
-from .schemas_dedupe import DecisionIn, PairOut, PairPage, RunIn, RunOut, RunPage
+from .schemas_dedupe import PairDecisionIn, PairOut, PairPage, RunIn, RunOut, RunPage
 
 router = Router(tags=["quality"])
 
@@ -91,7 +91,7 @@ def get_pair(request, pair_id: Id):
 
 
 @router.post("/quality/duplicate-pairs/{pair_id}/decision", response={200: PairOut, **ERRORS})
-def decide(request, pair_id: Id, payload: DecisionIn):
+def decide(request, pair_id: Id, payload: PairDecisionIn):
     """Same, different or unsure (remembered: a later run never reopens same or different).
     Recorded in both companies' change history."""
     user = request.auth

@@ -51,7 +51,7 @@ class PairPage(Schema):
     next_cursor: str | None
 
 
-class DecisionIn(Schema):
+class PairDecisionIn(Schema):
     status: Text = Field(description="same, different or unsure")
     note: Text = ""
 

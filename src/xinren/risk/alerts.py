@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from xinren.customers.models import CustomerAccount
 from xinren.customers.selectors import visible_accounts
 from xinren.notifications.models import Notification, NotificationKind
-from xinren.notifications.services import channels_for
+from xinren.notifications.services import channels_for, notification_for
 from xinren.orgs.models import User
 
 from .rules import RiskLevel
@@ -67,17 +67,16 @@ def notify_level_changes(changes: list) -> int:
             for account_id in reachable:
                 change = by_account[account_id]
                 rows.append(
-                    Notification(
-                        recipient_id=user.pk,
+                    notification_for(
+                        user,
+                        (in_app, email, digest),
+                        now,
                         kind=NotificationKind.RISK_LEVEL,
                         event_key=f"risk-level:{account_id}:{change.changed_at:%Y%m%d%H%M%S%f}",
                         company_id=info[account_id][2],
                         account_id=account_id,
                         title=_title(info[account_id][0], change)[:255],
                         url=f"/risk/accounts/{account_id}/",
-                        read_at=None if in_app else now,
-                        wants_email=bool(email and user.email),
-                        digested_at=None if digest else now,
                     )
                 )
     with transaction.atomic():

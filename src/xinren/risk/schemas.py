@@ -13,7 +13,7 @@ class FactorOut(Schema):
     evidence: dict
 
 
-class ChangeOut(Schema):
+class RiskChangeOut(Schema):
     old_level: str
     new_level: str
     old_score: int | None
@@ -30,7 +30,7 @@ class RiskOut(Schema):
     computed_at: dt.datetime | None
     factors: list[FactorOut]
     not_assessed: list[str]
-    history: list[ChangeOut] = []
+    history: list[RiskChangeOut] = []
 
 
 class RiskPage(Schema):

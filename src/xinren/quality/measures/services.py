@@ -35,7 +35,7 @@ from xinren.customers.models import (
     ServiceAssignment,
 )
 from xinren.notifications.models import Notification, NotificationKind
-from xinren.notifications.services import channels_for
+from xinren.notifications.services import channels_for, notification_for
 from xinren.orgs.access import manageable_units, require_action
 from xinren.orgs.models import Action, OrgUnit, User
 
@@ -586,16 +586,15 @@ def notify_assignees(tasks: Iterable[QualityTask]) -> int:
         with translation.override(user.preferred_language or None):
             title = _("有 %(n)s 份客户档案需要补全或更正") % {"n": len(mine)}
         rows.append(
-            Notification(
-                recipient_id=user.pk,
+            notification_for(
+                user,
+                (in_app, email, digest),
+                now,
                 kind=NotificationKind.QUALITY_TASK,
                 event_key=f"quality-tasks:{min(t.pk for t in mine)}",
                 account_id=mine[0].account_id if len(mine) == 1 else None,
                 title=title[:255],
                 url="/quality/tasks/",
-                read_at=None if in_app else now,
-                wants_email=bool(email and user.email),
-                digested_at=None if digest else now,
             )
         )
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
