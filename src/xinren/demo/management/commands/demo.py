@@ -133,6 +133,7 @@ class Command(BaseCommand):
         if not no_history:
             self._history(seed, history_years, quiet)
             self._quality()
+            self._risk()
         self._print_users(world)
 
     def _quality(self) -> None:
@@ -143,6 +144,20 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Data-quality scores of {result['accounts']:,} accounts, today's snapshot and "
             f"{quality_demo.WEEKS} weeks of demo trend ({time.monotonic() - began:.1f} s)."
+        )
+
+    def _risk(self) -> None:
+        """Score every account once, as the daily job would tonight, so the risk pages show
+        the customers whose payments slipped during the demo history (no alerts: nothing
+        changed, this is the first score)."""
+        from xinren.risk import scoring
+
+        began = time.monotonic()
+        result = scoring.rescore(alert=False)
+        levels = ", ".join(f"{k} {v:,}" for k, v in sorted(result.by_level.items()))
+        self.stdout.write(
+            f"Risk scores of {result.scored:,} accounts ({levels}) "
+            f"({time.monotonic() - began:.1f} s)."
         )
 
     def _history(self, seed: int, years: int, quiet: bool) -> None:
