@@ -25,6 +25,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 PG_DB = "xinren_bench"
+SQLITE_PREFIX = "xinren-bench"
+
+
+def own_databases(name: str) -> None:
+    """Give this bench its own PostgreSQL database (``xinren_bench_<name>``) and SQLite
+    folders (``xinren-bench-<name>-…``), so two benches never share or drop each other's."""
+    global PG_DB, SQLITE_PREFIX
+    PG_DB = f"xinren_bench_{name}"
+    SQLITE_PREFIX = f"xinren-bench-{name}"
 
 
 def arguments(description: str, default_rows: int) -> argparse.Namespace:
@@ -39,10 +48,10 @@ def arguments(description: str, default_rows: int) -> argparse.Namespace:
 
 def sqlite_dir(rows: int, persistent: bool) -> Path:
     if persistent:
-        path = Path(tempfile.gettempdir()) / f"xinren-bench-sqlite-{rows}"
+        path = Path(tempfile.gettempdir()) / f"{SQLITE_PREFIX}-sqlite-{rows}"
         path.mkdir(exist_ok=True)
         return path
-    return Path(tempfile.mkdtemp(prefix="xinren-bench-"))
+    return Path(tempfile.mkdtemp(prefix=f"{SQLITE_PREFIX}-"))
 
 
 def pg_admin(sql: str) -> None:

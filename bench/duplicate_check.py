@@ -17,25 +17,13 @@ from __future__ import annotations
 import json
 import random
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as C  # noqa: E402
 
-C.PG_DB = "xinren_bench_dedupe"  # not the other benches' database
-
-
-def _sqlite_dir(rows: int, persistent: bool) -> Path:
-    if persistent:
-        path = Path(tempfile.gettempdir()) / f"xinren-bench-dedupe-sqlite-{rows}"
-        path.mkdir(exist_ok=True)
-        return path
-    return Path(tempfile.mkdtemp(prefix="xinren-bench-dedupe-"))
-
-
-C.sqlite_dir = _sqlite_dir
+C.own_databases("dedupe")
 
 PICKS = 40
 REPEAT = 3

@@ -25,18 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as C  # noqa: E402
 
-C.PG_DB = "xinren_bench_exports"  # not the other benches' database
-
-
-def _sqlite_dir(rows: int, persistent: bool) -> Path:
-    if persistent:
-        path = Path(tempfile.gettempdir()) / f"xinren-bench-exports-sqlite-{rows}"
-        path.mkdir(exist_ok=True)
-        return path
-    return Path(tempfile.mkdtemp(prefix="xinren-bench-exports-"))
-
-
-C.sqlite_dir = _sqlite_dir
+C.own_databases("exports")
 
 FIELDS = [
     "name", "uscc", "entity_type", "legal_rep", "legal_rep_id_number", "region_code",

@@ -19,25 +19,13 @@ import json
 import os
 import resource
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as C  # noqa: E402
 
-C.PG_DB = "xinren_bench_measures"  # not the other benches' database
-
-
-def _sqlite_dir(rows: int, persistent: bool) -> Path:
-    if persistent:
-        path = Path(tempfile.gettempdir()) / f"xinren-bench-measures-sqlite-{rows}"
-        path.mkdir(exist_ok=True)
-        return path
-    return Path(tempfile.mkdtemp(prefix="xinren-bench-measures-"))
-
-
-C.sqlite_dir = _sqlite_dir
+C.own_databases("measures")
 
 
 def _fill(rows: int, reuse: bool) -> float | None:
