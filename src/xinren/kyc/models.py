@@ -335,3 +335,71 @@ class Reference(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- business registry (工商登记) ------------------------------------------------------------
+class RegistryStatus(models.TextChoices):
+    """Registration status as the registry publishes it. Only ``active`` (存续) is in good
+    standing; every other status is a compliance risk factor and fails the registry check."""
+
+    ACTIVE = "active", _("存续")
+    CANCELLED = "cancelled", _("注销")
+    REVOKED = "revoked", _("吊销")
+    SUSPENDED = "suspended", _("停业")
+    LIQUIDATING = "liquidating", _("清算")
+    MOVED_OUT = "moved_out", _("迁出")
+
+
+class RegistrySnapshot(models.Model):
+    """One import of registry data (a snapshot file) or one batch fetched by a provider."""
+
+    source = models.CharField(_("数据来源"), max_length=200)
+    # The date the registry data describes (not when it was imported).
+    as_of = models.DateField(_("数据日期"))
+    imported_at = models.DateTimeField(_("导入时间"))
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    record_count = models.PositiveIntegerField(_("记录数"), default=0)
+
+    class Meta:
+        verbose_name = _("工商登记数据")
+        ordering = ["-imported_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.as_of:%Y-%m-%d}"
+
+
+class RegistryRecord(models.Model):
+    """What the registry says about one enterprise, newest known: one row per USCC, replaced
+    by every later snapshot (or provider lookup) that includes it. Checks and risk scoring
+    read this table whichever provider filled it."""
+
+    uscc = models.CharField(_("统一社会信用代码"), max_length=18, unique=True)
+    name = models.CharField(_("企业名称"), max_length=200)
+    name_key = models.CharField(max_length=KEY_LENGTH, db_index=True)
+    legal_rep = models.CharField(_("法定代表人"), max_length=100, blank=True)
+    status = models.CharField(
+        _("登记状态"), max_length=12, choices=RegistryStatus.choices, default="active"
+    )
+    registered_capital = models.DecimalField(
+        _("注册资本（元）"), max_digits=18, decimal_places=2, null=True, blank=True
+    )
+    established_on = models.DateField(_("成立日期"), null=True, blank=True)
+    address = models.CharField(_("住所"), max_length=300, blank=True)
+    # [{"name": "…", "share_percent": "51.00"}, …] as published.
+    shareholders = models.JSONField(_("股东"), default=list, blank=True)
+    lawsuit_count = models.PositiveIntegerField(_("涉诉案件数"), default=0)
+    snapshot = models.ForeignKey(RegistrySnapshot, on_delete=models.PROTECT, related_name="records")
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("工商登记记录")
+        ordering = ["uscc"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.uscc})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == RegistryStatus.ACTIVE
