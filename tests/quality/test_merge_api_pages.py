@@ -193,3 +193,24 @@ def test_sensitive_values_stay_masked(org, two):
     r = c.post(url, {"choice_phone": "other"})
     detail = c.get(r["Location"]).content.decode()
     assert "公司电话" in detail and "65551234" not in detail
+
+
+def test_links_to_a_merged_away_customer_lead_to_the_survivor(people, two):
+    """Notifications and bookmarks keep the other company's id: its page redirects to the
+    survivor for a user who sees it, stays "not found" for one who does not, and after an
+    undo shows the restored company again."""
+    from xinren.quality.merging import merge_companies, unmerge
+
+    head, _rep, rep_b = people
+    s, o = two
+    record = merge_companies(actor=head, survivor=s.company, other=o.company)
+    browser = Client()
+    browser.force_login(head)
+    r = browser.get(f"/customers/{o.company_id}/")
+    assert r.status_code == 302 and r["Location"] == f"/customers/{s.company_id}/"
+    assert "已合并" in browser.get(r["Location"]).content.decode()
+    outsider = Client()
+    outsider.force_login(rep_b)
+    assert outsider.get(f"/customers/{o.company_id}/").status_code == 404
+    unmerge(actor=head, record=record)
+    assert browser.get(f"/customers/{o.company_id}/").status_code == 200

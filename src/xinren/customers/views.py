@@ -28,6 +28,7 @@ from xinren.customers.selectors import (
     visible_documents,
     with_visible_accounts,
 )
+from xinren.customers.successors import successor_of
 from xinren.orgs.access import has_action, user_scope
 from xinren.orgs.models import Action, User
 from xinren.standards.codes import industry_label, region_label
@@ -110,7 +111,15 @@ def customer_list(request):
 @login_required
 def customer_detail(request, pk: int):
     user = request.user
-    company = company_or_404(user, pk)
+    try:
+        company = company_or_404(user, pk)
+    except Http404:
+        # A link to a company merged into another (a notification, a bookmark) leads on to it.
+        survivor = successor_of(pk) if not Company.objects.filter(pk=pk).exists() else None
+        if survivor is None or not visible_companies(user).filter(pk=survivor).exists():
+            raise
+        messages.info(request, _("该客户已合并到本客户，已为您跳转。"))
+        return redirect("web:customer-detail", pk=survivor)
     accounts = list(
         visible_accounts(user)
         .filter(company=company)

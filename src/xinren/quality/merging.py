@@ -797,3 +797,14 @@ def _history_of_undo(actor, record, survivor, other, before) -> None:
         detail={"merge_id": record.pk, "survivor_id": survivor.pk},
         actor=actor,
     )
+
+
+def survivor_of(company_id: int) -> int | None:
+    """The company a merge folded ``company_id`` into (the newest merge not undone), for links
+    that still point at the merged-away company. Not scoped: the caller checks the survivor."""
+    return (
+        MergeRecord.objects.filter(other_ref=company_id, undone_at__isnull=True)
+        .order_by("-merged_at", "-id")
+        .values_list("survivor_ref", flat=True)
+        .first()
+    )
