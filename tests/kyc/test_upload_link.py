@@ -355,14 +355,14 @@ def test_public_page_headers_and_no_sign_in(client, people, app):
     response = client.get(page(token))
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "上传认证文件" in response.content.decode()
     required = response.content.decode()
     for label in ("营业执照", "行业资质", "法定代表人身份证", "经营场所证明"):
         assert label in required, label
     refused = client.get(page("z" * 43))
     assert "no-store" in refused["Cache-Control"]
-    assert refused["Referrer-Policy"] == "no-referrer"
+    assert refused["Referrer-Policy"] == "same-origin"
 
 
 def test_public_page_in_english(client, people, app):
