@@ -458,6 +458,14 @@ def test_staff_panel_creates_shows_once_and_revokes(people, app):
     assert 'data-state="revoked"' in client.get(url, HTTP_HX_REQUEST="true").content.decode()
     detail = client.get(f"/kyc/applications/{app.pk}/").content.decode()
     assert url in detail  # the panel is loaded into the application page
+    # without htmx the same address is a page of its own, and its forms still work
+    page_of_its_own = client.post(url, {"action": "create", "days": 2, "max_files": 1})
+    assert page_of_its_own.status_code == 200
+    assert (
+        "<nav" in page_of_its_own.content.decode()
+        and "/kyc/upload/" in page_of_its_own.content.decode()
+    )
+    assert UploadLink.objects.count() == 2
 
 
 def test_staff_panel_is_scoped(people, app):
