@@ -239,6 +239,10 @@ def uploaded_documents(link: UploadLink) -> list[Document]:
     return list(link.documents.order_by("id"))
 
 
+def _list_separator() -> str:
+    return "、" if (translation.get_language() or "zh").startswith("zh") else ", "
+
+
 def _step_note(link: UploadLink, text: str) -> None:
     app = link.application
     ApplicationStep.objects.create(
@@ -267,7 +271,7 @@ def upload_document(
             raise field_error(
                 "doc_type",
                 _("此链接只接收本次认证所需的证照：%(docs)s。")
-                % {"docs": "、".join(label for _c, label in required_documents(link))},
+                % {"docs": _list_separator().join(label for _c, label in required_documents(link))},
                 "not_required",
             )
         if link.files_uploaded >= link.max_files:
