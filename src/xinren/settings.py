@@ -230,6 +230,8 @@ MEDIA_ROOT = DATA_DIR / "files"
 MEDIA_URL = "/files/"  # never served directly: documents go through a scoped view
 
 DOCUMENT_MAX_BYTES = int(os.environ.get("XINREN_DOCUMENT_MAX_BYTES", str(20 * 1024 * 1024)))
+# The customer's upload link (kyc): per file, PDF / JPEG / PNG only.
+KYC_UPLOAD_MAX_BYTES = int(os.environ.get("XINREN_KYC_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -544,22 +544,34 @@ _MAGIC = {
 ALLOWED_EXTENSIONS = sorted(_MAGIC)
 
 
-def check_upload(name: str, size: int, head: bytes) -> tuple[str, str]:
-    """``(extension, content type)`` of an acceptable upload, or a field-named error."""
+def check_upload(
+    name: str,
+    size: int,
+    head: bytes,
+    *,
+    allowed: Iterable[str] | None = None,
+    max_bytes: int | None = None,
+) -> tuple[str, str]:
+    """``(extension, content type)`` of an acceptable upload, or a field-named error: the
+    extension is one of ``allowed`` (default: every known type), the size at most
+    ``max_bytes`` (default ``DOCUMENT_MAX_BYTES``), and the first bytes are those of the
+    type the extension names (a renamed file is refused)."""
+    allowed = sorted(ALLOWED_EXTENSIONS if allowed is None else set(allowed) & set(_MAGIC))
+    max_bytes = settings.DOCUMENT_MAX_BYTES if max_bytes is None else max_bytes
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if ext not in _MAGIC:
+    if ext not in allowed:
         raise field_error(
             "file",
             _("不支持的文件类型“%(e)s”，允许：%(a)s。")
-            % {"e": ext or "?", "a": ", ".join(ALLOWED_EXTENSIONS)},
+            % {"e": ext or "?", "a": ", ".join(allowed)},
             "file_type",
         )
     if size <= 0:
         raise field_error("file", _("文件为空。"), "file_empty")
-    if size > settings.DOCUMENT_MAX_BYTES:
+    if size > max_bytes:
         raise field_error(
             "file",
-            _("文件过大：最大 %(m)d MB。") % {"m": settings.DOCUMENT_MAX_BYTES // (1024 * 1024)},
+            _("文件过大：最大 %(m)d MB。") % {"m": max_bytes // (1024 * 1024)},
             "file_size",
         )
     content_type, matches = _MAGIC[ext]
@@ -585,13 +597,37 @@ def upload_document(
         if account.company_id != company.pk:
             raise field_error("account", _("账户不属于该客户。"), "mismatch")
         _require_account(actor, account, Action.EDIT)
+    return store_document(
+        actor=actor, company=company, file=file, doc_type=doc_type, account=account,
+        title=title, issued_on=issued_on, expires_on=expires_on,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def store_document(
+    *,
+    actor: User | None,
+    company: Company,
+    file: File,
+    doc_type: str,
+    account: CustomerAccount | None = None,
+    title: str = "",
+    issued_on=None,
+    expires_on=None,
+    allowed: Iterable[str] | None = None,
+    max_bytes: int | None = None,
+) -> Document:
+    """Check and store one uploaded document (type, size, content by magic bytes, dates),
+    with its history and timeline entry. Rights are the caller's: :func:`upload_document`
+    for staff, :func:`xinren.kyc.upload_links.upload_document` for a customer's upload link
+    (``actor`` None, narrower ``allowed`` and ``max_bytes``)."""
     if doc_type not in DocumentType.values:
         raise field_error("doc_type", _("未知的文件类型。"), "choice")
     name = getattr(file, "name", "") or "upload"
     size = file.size
     file.seek(0)
     head = file.read(16)
-    content_type = check_upload(name, size, head)[1]
+    content_type = check_upload(name, size, head, allowed=allowed, max_bytes=max_bytes)[1]
     if issued_on and expires_on and expires_on < issued_on:
         raise field_error("expires_on", _("有效期至不能早于签发日期。"), "date_order")
     digest = hashlib.sha256()

@@ -17,6 +17,7 @@ from xinren.orgs.models import Action
 from xinren.orgs.schemas import Id, Text
 
 from . import certification, selectors, services
+from . import upload_links as links
 from .models import Application, ListHit
 from .schemas import (
     ApplicationDecisionIn,
@@ -33,6 +34,10 @@ from .schemas import (
     ListImportOut,
     ReferenceIn,
     StepIn,
+    UploadLinkCreatedOut,
+    UploadLinkIn,
+    UploadLinkList,
+    UploadLinkOut,
     WatchListPage,
 )
 
@@ -293,3 +298,46 @@ def decide(request, application_id: Id, payload: ApplicationDecisionIn):
     422 on ``decided_by``, rule ``four_eyes``). ``reason`` required unless approved."""
     certification.decide(actor=request.auth, application_id=application_id, **payload.dict())
     return _full(request, application_id)
+
+
+# --- the customer's upload link ----------------------------------------------------------------
+def _link_out(link, **extra) -> dict:
+    return {
+        "id": link.pk, "state": links.state_of(link), "created_at": link.created_at,
+        "expires_at": link.expires_at, "max_files": link.max_files,
+        "files_uploaded": link.files_uploaded, "used_at": link.used_at,
+        "revoked_at": link.revoked_at, **extra,
+    }  # fmt: skip
+
+
+@router.post(
+    "/kyc/applications/{application_id}/upload-links",
+    response={201: UploadLinkCreatedOut, **ERRORS},
+)
+def create_upload_link(request, application_id: Id, payload: UploadLinkIn):
+    """A one-time upload link for the customer (edit right; draft or submitted). ``url`` is
+    returned this once and cannot be read again."""
+    link, token = links.create_link(
+        actor=request.auth, application_id=application_id, days=payload.days,
+        max_files=payload.max_files,
+    )  # fmt: skip
+    return Status(201, _link_out(link, url=request.build_absolute_uri(links.link_path(token))))
+
+
+@router.get(
+    "/kyc/applications/{application_id}/upload-links", response={200: UploadLinkList, **ERRORS}
+)
+def list_upload_links(request, application_id: Id):
+    """The application's upload links with their state (never their address)."""
+    return {"items": [_link_out(link) for link in links.links_for(request.auth, application_id)]}
+
+
+@router.post(
+    "/kyc/applications/{application_id}/upload-links/{link_id}/revoke",
+    response={200: UploadLinkOut, **ERRORS},
+)
+def revoke_upload_link(request, application_id: Id, link_id: Id):
+    """Close a link before its time (edit right)."""
+    return _link_out(
+        links.revoke_link(actor=request.auth, application_id=application_id, link_id=link_id)
+    )

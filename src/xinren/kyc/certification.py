@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -78,8 +78,9 @@ def standard_for(account: CustomerAccount) -> CertificationStandard:
     industry = account.company.industry_code or ""
     candidates = [
         s
+        # (``business_unit_id__in=[x, None]`` would drop the None: the group's never matched)
         for s in CertificationStandard.objects.filter(
-            business_unit_id__in=[account.business_unit_id, None]
+            Q(business_unit_id=account.business_unit_id) | Q(business_unit__isnull=True)
         )
         if industry.startswith(s.industry_code)
     ]

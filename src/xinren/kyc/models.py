@@ -403,3 +403,39 @@ class RegistryRecord(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == RegistryStatus.ACTIVE
+
+
+# --- the customer's upload link (客户上传链接) ---------------------------------------------------
+class UploadLink(models.Model):
+    """A one-time, expiring link through which the customer uploads the documents one
+    application requires, without signing in. Only the SHA-256 of the token is kept: the raw
+    token is shown once to the staff member who made the link (like a password-reset link).
+    The link closes when the customer presses Submit (``used_at``), when staff revoke it, when
+    it expires, or when the application has gone past "submitted". See
+    :mod:`xinren.kyc.upload_links`."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="upload_links"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("有效期至"))
+    max_files = models.PositiveIntegerField(_("最多文件数"), default=10)
+    files_uploaded = models.PositiveIntegerField(_("已上传文件数"), default=0)
+    used_at = models.DateTimeField(_("客户提交时间"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # the documents uploaded through this link (the public page lists these and no others)
+    documents = models.ManyToManyField("customers.Document", blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("客户上传链接")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} → {self.application_id}"

@@ -190,3 +190,28 @@ class ReferenceIn(Schema):
     contacted_on: date
     outcome: Literal["positive", "negative"]
     note: Text = ""
+
+
+# --- the customer's upload link ----------------------------------------------------------------
+class UploadLinkIn(Schema):
+    days: int = 7
+    max_files: int = 10
+
+
+class UploadLinkOut(Schema):
+    id: int
+    state: Literal["active", "expired", "used", "revoked", "closed"]
+    created_at: datetime
+    expires_at: datetime
+    max_files: int
+    files_uploaded: int
+    used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class UploadLinkCreatedOut(UploadLinkOut):
+    url: str  # shown this once: only the token's hash is stored
+
+
+class UploadLinkList(Schema):
+    items: list[UploadLinkOut]

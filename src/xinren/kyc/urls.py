@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import upload_views, views
 
 urlpatterns = [
     path("kyc/lists/", views.lists, name="kyc-lists"),
@@ -12,4 +12,11 @@ urlpatterns = [
     path("kyc/applications/new/", views.application_open, name="kyc-application-open"),
     path("kyc/applications/<int:pk>/", views.application_detail, name="kyc-application"),
     path("kyc/standards/", views.standards, name="kyc-standards"),
+    # the customer's upload link: public (no sign-in), see upload_views
+    path("kyc/upload/<str:token>/", upload_views.upload_page, name="kyc-upload"),
+    path(
+        "kyc/applications/<int:pk>/upload-links/",
+        upload_views.links_panel,
+        name="kyc-upload-links",
+    ),
 ]

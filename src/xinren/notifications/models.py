@@ -27,6 +27,7 @@ class NotificationKind(models.TextChoices):
     LIST_HIT = "list_hit", _("名单命中")
     CERT_EXPIRING = "cert_expiring", _("认证即将到期")
     RISK_LEVEL = "risk_level", _("风险等级变化")
+    KYC_UPLOAD = "kyc_upload", _("客户已通过链接上传认证文件")
 
 
 class Notification(models.Model):
