@@ -7,11 +7,13 @@ One pass is a handful of statements in one transaction, whatever the size of the
    - by normalised name: ``quality_companykey.name_key = kyc_listentry.name_key`` (both
      indexed, both computed by :func:`xinren.standards.names.name_key`), only where the
      entry or the company has no USCC (two different codes are two legal entities, however
-     alike their names). These are flagged ``matched_by = name``: a reviewer confirms them.
+     alike their names; the key row says whether its company has one, ``has_uscc``, kept
+     with the name key). These are flagged ``matched_by = name``: a reviewer confirms them.
    Only entries still listed (``removed_on`` empty) match.
-2. open hits still matched are refreshed (``last_seen``, and how they matched);
-3. closed hits matched again (an entry listed anew) are reopened as new;
-4. open hits no longer matched (entry removed, company renamed or re-coded) are closed;
+2. open hits no longer matched (entry removed, company renamed or re-coded) are closed;
+3. the open hits left, all of them matched, get this run's ``last_seen`` (one statement);
+4. closed hits matched again (an entry listed anew) are reopened as new, and open hits now
+   matched another way (a customer given the USCC of a name match) take the new way;
 5. matches without a hit are inserted (``ON CONFLICT DO NOTHING``: two runs at once cannot
    insert one twice).
 
@@ -62,10 +64,11 @@ class ScreeningResult:
 
 def _match_sql(company_id: int | None) -> tuple[str, list]:
     """The current matches, in three disjoint parts, each scanning one narrow partial index
-    of listed entries (see ``ListEntry.Meta.indexes``) and probing the master's indexes:
-    coded entries by USCC; coded entries by name, for customers without a USCC; uncoded
-    entries by name. SQLite is told the join order (``CROSS JOIN``): left to choose, it
-    drives the name part from the customers without a USCC, five times slower."""
+    of listed entries (see ``ListEntry.Meta.indexes``) and probing one covering index of the
+    master: coded entries by USCC (the company's unique USCC); coded entries by name, among
+    the customers without a USCC (``quality_key_name_uncoded``, a tenth of the master);
+    uncoded entries by name (``quality_key_name``). SQLite is told the join order
+    (``CROSS JOIN``): left to choose, it drives a name part from the master's side."""
     q = connection.ops.quote_name
     company, key, entry = (
         q(Company._meta.db_table),
@@ -78,20 +81,27 @@ def _match_sql(company_id: int | None) -> tuple[str, list]:
     # every row of the table; the partial index holds all the part needs.
     uncoded = " INDEXED BY kyc_entry_listed_uncoded_name" if sqlite else ""
     listed = "e.removed_on IS NULL AND NOT (e.uscc = '')"
+
+    def pair(master: str, entries: str) -> str:
+        # The whole master: scan the listed entries, probe the master. One company: start
+        # from its row and probe the entries (a scan of the list would cost as much as all).
+        if company_id is None:
+            return f"{entries} {join} {master}"
+        return f"{master} {join} {entries}"
+
     one_c = " AND c.id = %s" if company_id is not None else ""
     one_k = " AND k.company_id = %s" if company_id is not None else ""
     sql = f"""
         SELECT c.id, e.id, '{MatchedBy.USCC.value}'
-          FROM {entry} e {join} {company} c
+          FROM {pair(f"{company} c", f"{entry} e")}
          WHERE c.uscc = e.uscc AND {listed}{one_c}
         UNION ALL
-        SELECT c.id, e.id, '{MatchedBy.NAME.value}'
-          FROM {entry} e {join} {key} k {join} {company} c
-         WHERE k.name_key = e.name_key AND c.id = k.company_id AND {listed}
-           AND (c.uscc IS NULL OR c.uscc = ''){one_k}
+        SELECT k.company_id, e.id, '{MatchedBy.NAME.value}'
+          FROM {pair(f"{key} k", f"{entry} e")}
+         WHERE k.name_key = e.name_key AND NOT k.has_uscc AND {listed}{one_k}
         UNION ALL
         SELECT k.company_id, e.id, '{MatchedBy.NAME.value}'
-          FROM {entry} e{uncoded} {join} {key} k
+          FROM {pair(f"{key} k", f"{entry} e{uncoded}")}
          WHERE k.name_key = e.name_key AND e.removed_on IS NULL AND e.uscc = ''{one_k}
     """
     params = [company_id] * 3 if company_id is not None else []
@@ -126,18 +136,31 @@ def _screen(
             f"CREATE TEMPORARY TABLE {MATCH_TABLE} (company_id bigint NOT NULL,"
             " entry_id bigint NOT NULL, matched_by varchar(4) NOT NULL,"
             " PRIMARY KEY (company_id, entry_id))"
+            # SQLite: one b-tree keyed by the pair, not a rowid table plus an index of it
+            + (" WITHOUT ROWID" if connection.vendor == "sqlite" else "")
         )
         cur.execute(f"INSERT INTO {MATCH_TABLE} {match_sql}", match_params)
         result.matches = cur.rowcount
         step(1, _("已找出 %(n)s 个匹配") % {"n": result.matches})
         cur.execute(
-            f"UPDATE {hit} SET last_seen = %s, matched_by = m.matched_by FROM {MATCH_TABLE} m"
-            f" WHERE m.company_id = {hit}.company_id AND m.entry_id = {hit}.entry_id"
-            f" AND {hit}.closed_at IS NULL{only}",
+            f"UPDATE {hit} SET closed_at = %s"
+            f" WHERE closed_at IS NULL AND NOT EXISTS ({matched}){only}",
             [at, *only_params],
         )
+        result.closed = cur.rowcount
+        step(2, _("已解除 %(n)s 个命中") % {"n": result.closed})
+        # Every open hit left is matched now: one statement, no join.
+        cur.execute(
+            f"UPDATE {hit} SET last_seen = %s WHERE closed_at IS NULL{only}", [at, *only_params]
+        )
         result.refreshed = cur.rowcount
-        step(2, _("已更新 %(n)s 个已有命中") % {"n": result.refreshed})
+        step(3, _("已更新 %(n)s 个已有命中") % {"n": result.refreshed})
+        cur.execute(
+            f"UPDATE {hit} SET matched_by = m.matched_by FROM {MATCH_TABLE} m"
+            f" WHERE m.company_id = {hit}.company_id AND m.entry_id = {hit}.entry_id"
+            f" AND {hit}.closed_at IS NULL AND {hit}.matched_by <> m.matched_by{only}",
+            only_params,
+        )
         cur.execute(
             f"UPDATE {hit} SET closed_at = NULL, last_seen = %s, status = %s,"
             " decided_by_id = NULL, decided_at = NULL, note = '', matched_by = (SELECT"
@@ -147,14 +170,7 @@ def _screen(
             [at, HitStatus.NEW.value, *only_params],
         )
         reopened = [r[0] for r in cur.fetchall()]
-        step(3, _("重新出现的命中 %(n)s 个") % {"n": len(reopened)})
-        cur.execute(
-            f"UPDATE {hit} SET closed_at = %s"
-            f" WHERE closed_at IS NULL AND NOT EXISTS ({matched}){only}",
-            [at, *only_params],
-        )
-        result.closed = cur.rowcount
-        step(4, _("已解除 %(n)s 个命中") % {"n": result.closed})
+        step(4, _("重新出现的命中 %(n)s 个") % {"n": len(reopened)})
         cur.execute(
             f"INSERT INTO {hit} (company_id, entry_id, matched_by, first_seen, last_seen,"
             " status, note)"
