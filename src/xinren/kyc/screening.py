@@ -165,12 +165,21 @@ def _screen(
             matches = cur.rowcount
         result.matches = matches
         step(1, _("已找出 %(n)s 个匹配") % {"n": result.matches})
+        # One pass over the open hits against the matches, writing only the rows that change:
+        # no longer matched -> closed; matched another way -> the new way (normally none).
+        only_h = " AND h.company_id = %s" if company_id is not None else ""
         cur.execute(
-            f"UPDATE {hit} SET closed_at = %s"
-            f" WHERE closed_at IS NULL AND NOT EXISTS ({matched}){only}",
+            f"UPDATE {hit} SET closed_at = CASE WHEN x.how IS NULL THEN %s END,"
+            f" matched_by = COALESCE(x.how, {hit}.matched_by)"
+            f" FROM (SELECT h.id AS hit_id, m.matched_by AS how FROM {hit} h"
+            f" LEFT JOIN {MATCH_TABLE} m ON m.company_id = h.company_id"
+            " AND m.entry_id = h.entry_id"
+            f" WHERE h.closed_at IS NULL{only_h}"
+            " AND (m.matched_by IS NULL OR m.matched_by <> h.matched_by)) x"
+            f" WHERE {hit}.id = x.hit_id RETURNING closed_at",
             [at, *only_params],
         )
-        result.closed = cur.rowcount
+        result.closed = sum(1 for (closed_at,) in cur.fetchall() if closed_at is not None)
         step(2, _("已解除 %(n)s 个命中") % {"n": result.closed})
         # Every open hit left is matched now: one statement, no join.
         cur.execute(
@@ -178,12 +187,6 @@ def _screen(
         )
         result.refreshed = cur.rowcount
         step(3, _("已更新 %(n)s 个已有命中") % {"n": result.refreshed})
-        cur.execute(
-            f"UPDATE {hit} SET matched_by = m.matched_by FROM {MATCH_TABLE} m"
-            f" WHERE m.company_id = {hit}.company_id AND m.entry_id = {hit}.entry_id"
-            f" AND {hit}.closed_at IS NULL AND {hit}.matched_by <> m.matched_by{only}",
-            only_params,
-        )
         cur.execute(
             f"UPDATE {hit} SET closed_at = NULL, last_seen = %s, status = %s,"
             " decided_by_id = NULL, decided_at = NULL, note = '', matched_by = (SELECT"
