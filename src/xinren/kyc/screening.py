@@ -10,10 +10,11 @@ One pass is a handful of statements in one transaction, whatever the size of the
      alike their names; the key row says whether its company has one, ``has_uscc``, kept
      with the name key). These are flagged ``matched_by = name``: a reviewer confirms them.
    Only entries still listed (``removed_on`` empty) match.
-2. open hits no longer matched (entry removed, company renamed or re-coded) are closed;
+2. one pass over the open hits writes only those that change: no longer matched (entry
+   removed, company renamed or re-coded) -> closed; matched another way (a customer given
+   the USCC of a name match) -> the new way;
 3. the open hits left, all of them matched, get this run's ``last_seen`` (one statement);
-4. closed hits matched again (an entry listed anew) are reopened as new, and open hits now
-   matched another way (a customer given the USCC of a name match) take the new way;
+4. closed hits matched again (an entry listed anew) are reopened as new;
 5. matches without a hit are inserted (``ON CONFLICT DO NOTHING``: two runs at once cannot
    insert one twice).
 
