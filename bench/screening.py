@@ -148,9 +148,9 @@ def load(path: Path) -> None:
                 f"INSERT INTO {table} ({cols}) VALUES ({marks})", [company_row(c) for c in chunk]
             )
             cur.executemany(
-                f"INSERT INTO {keys} (company_id, name_key, pinyin_key, phone_digits)"
-                " VALUES (%s, %s, '', '')",
-                [(c[0], c[3]) for c in chunk],
+                f"INSERT INTO {keys} (company_id, name_key, pinyin_key, phone_digits, has_uscc)"
+                " VALUES (%s, %s, '', '', %s)",
+                [(c[0], c[3], bool(c[2])) for c in chunk],
             )
     watch = WatchList.objects.create(kind="dishonest", name="bench", entry_count=len(listed))
     entries = connection.ops.quote_name(ListEntry._meta.db_table)

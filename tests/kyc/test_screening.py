@@ -6,11 +6,14 @@ from __future__ import annotations
 import pytest
 
 from tests import factories
-from xinren.customers.models import Company
+from xinren.customers.models import Company, EntityType
+from xinren.customers.services import update_company
 from xinren.kyc.models import HitStatus, ListHit, MatchedBy
 from xinren.kyc.screening import screen_all, screen_company
 from xinren.kyc.services import decide_hit, import_list
 from xinren.notifications.models import Notification, NotificationKind
+from xinren.quality.models import CompanyKey
+from xinren.quality.services import index_companies
 
 from .conftest import HEADER, csv_bytes
 
@@ -29,6 +32,13 @@ def _hits():
         (h.company.name, h.entry.name, h.matched_by, h.closed_at is None)
         for h in ListHit.objects.select_related("company", "entry")
     }
+
+
+def _set_uscc(actor, company, uscc):
+    company.refresh_from_db()
+    kind = EntityType.ENTERPRISE if uscc else EntityType.FOREIGN  # only these may lack one
+    update_company(actor=actor, company=company, data={"uscc": uscc, "entity_type": kind},
+                   expected_version=company.version)  # fmt: skip
 
 
 @pytest.fixture
@@ -59,7 +69,8 @@ def test_hit_by_uscc_and_by_normalised_name(configurer, rep):
 
 def test_name_match_when_only_the_company_lacks_a_uscc(configurer, rep):
     company = factories.make_customer(rep, name="星河动力有限公司").company
-    Company.objects.filter(pk=company.pk).update(uscc=None)  # a record entered without one
+    _set_uscc(rep, company, "")  # a company registered abroad has none
+    assert Company.objects.get(pk=company.pk).uscc is None
     _list(configurer, [["星河动力有限责任公司", factories.valid_uscc(), "", "", ""]])
     screen_all()
     assert ListHit.objects.get().company == company
@@ -93,14 +104,81 @@ def test_rescreen_refreshes_closes_and_reopens(configurer, rep):
     assert reopened.status == HitStatus.NEW
 
 
+def test_a_hit_follows_its_company_gaining_and_losing_a_uscc(configurer, rep):
+    """The name match of a coded entry reads whether the company has a USCC from the lookup
+    keys: every change of the company's USCC through the services must reach them."""
+    company = factories.make_customer(rep, name="星河动力有限公司").company
+    code = factories.valid_uscc()
+    _list(configurer, [["星河动力有限责任公司", code, "", "", ""]])
+    assert screen_all().matches == 0  # its own, different USCC: another legal entity
+    _set_uscc(rep, company, "")
+    assert CompanyKey.objects.get(pk=company.pk).has_uscc is False
+    first = screen_all()
+    hit = ListHit.objects.get()
+    assert (first.new, hit.matched_by) == (1, MatchedBy.NAME)
+    # Given the listed USCC: the same hit, still open, now matched by USCC; not new again.
+    _set_uscc(rep, company, code)
+    assert CompanyKey.objects.get(pk=company.pk).has_uscc is True
+    again = screen_all()
+    hit.refresh_from_db()
+    assert (again.new, again.refreshed, again.closed) == (0, 1, 0)
+    assert (hit.matched_by, hit.closed_at, hit.last_seen > hit.first_seen) == (
+        MatchedBy.USCC, None, True)  # fmt: skip
+    # Given another USCC: a different legal entity, the hit closes and stays as it was seen.
+    _set_uscc(rep, company, factories.valid_uscc())
+    assert screen_all().closed == 1
+    hit.refresh_from_db()
+    seen = hit.last_seen
+    assert hit.closed_at is not None
+    assert screen_all().refreshed == 0
+    hit.refresh_from_db()
+    assert hit.last_seen == seen and hit.matched_by == MatchedBy.USCC
+    # Without one again: matched by name, reopened as new.
+    _set_uscc(rep, company, "")
+    third = screen_all()
+    hit.refresh_from_db()
+    assert third.new_hit_ids == [hit.pk]
+    assert (hit.matched_by, hit.closed_at, hit.status) == (MatchedBy.NAME, None, HitStatus.NEW)
+
+
+def test_bulk_written_keys_read_the_stored_uscc(rep):
+    coded = factories.make_customer(rep, name="甲乙贸易有限公司").company
+    bare = factories.make_customer(rep, name="丙丁贸易有限公司").company
+    Company.objects.filter(pk=bare.pk).update(uscc=None)
+    CompanyKey.objects.all().delete()
+    assert index_companies([coded.pk, bare.pk]) == 2
+    assert dict(CompanyKey.objects.values_list("company_id", "has_uscc")) == {
+        coded.pk: True, bare.pk: False}  # fmt: skip
+
+
+def test_one_company_is_screened_from_its_own_row(configurer, rep):
+    """screen_company matches only that company, by all three ways, and leaves the others'
+    hits alone."""
+    a = factories.make_customer(rep, name="甲乙贸易有限公司").company
+    b = factories.make_customer(rep, name="丙丁贸易有限公司").company
+    c = factories.make_customer(rep, name="戊己贸易有限公司").company
+    _set_uscc(rep, b, "")
+    _list(configurer, [
+        ["甲乙", a.uscc, "", "", ""],  # by USCC
+        ["丙丁贸易（北京）有限公司", factories.valid_uscc(), "", "", ""],  # coded, by name
+        ["戊己贸易（上海）有限公司", "", "", "", ""],  # uncoded, by name
+    ])  # fmt: skip
+    assert screen_all().new == 3
+    for company, how in ((a, MatchedBy.USCC), (b, MatchedBy.NAME), (c, MatchedBy.NAME)):
+        result = screen_company(company)
+        assert (result.matches, result.refreshed, result.new, result.closed) == (1, 1, 0, 0)
+        assert ListHit.objects.get(company=company).matched_by == how
+    _list(configurer, [["甲乙", a.uscc, "", "", ""]])
+    assert screen_company(b).closed == 1
+    assert ListHit.objects.filter(closed_at__isnull=True).count() == 2  # c's hit untouched
+
+
 def test_a_changed_company_is_screened_alone(configurer, rep):
     company = factories.make_customer(rep, name="甲乙贸易有限公司").company
     factories.make_customer(rep, name="丙丁贸易有限公司")
     _list(configurer, [["丙丁贸易有限公司", "", "", "", ""], ["戊己贸易有限公司", "", "", "", ""]])
     assert screen_company(company).matches == 0
     assert not ListHit.objects.exists()  # only that company was screened
-    from xinren.customers.services import update_company
-
     update_company(actor=rep, company=company, data={"name": "戊己贸易有限公司"},
                    expected_version=company.version)  # fmt: skip
     company.refresh_from_db()

@@ -55,3 +55,61 @@ def test_applications_scope(role):
             assert answer.status_code == (200 if seen else 404), position
         status = Application.objects.get(pk=app.pk).status
         assert status == ("rejected" if seen and approves else "in_review"), position
+
+
+# Every write of an application, with the right it needs (checks: edit or approve).
+STEPS = [
+    ("patch", "", {"licence_uscc": None}, {"edit"}),  # a valid USCC, set below
+    ("post", "/submit", {}, {"edit"}),
+    ("post", "/review", {}, {"approve"}),
+    ("post", "/return", {"note": "矩阵"}, {"approve"}),
+    ("post", "/checks", {}, {"edit", "approve"}),
+    (
+        "post",
+        "/references",
+        {"name": "甲", "contact": "1", "contacted_on": "2026-11-01", "outcome": "positive"},
+        {"edit"},
+    ),  # fmt: skip
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_application_steps_and_checks_scope(role):
+    """Steps, checks, references and the licence USCC, through the API and the page: outside
+    the data scope 404 (with the right; 403 without it), inside never 404."""
+    world = build_world(role)
+    preparer = User.objects.create_superuser("preparer", password="x")
+    app_of = {
+        p: cert.open_application(actor=preparer, account_id=world.accounts[p].pk) for p in POSITIONS
+    }
+    user = world.user
+    reach = REACH[BUILTIN[role][0]]
+    actions = set(Role.objects.get(code=role).actions)
+    client = ApiClient(issue_token(user)[0])
+    page = Client()
+    page.force_login(user)
+    for position in POSITIONS:
+        app, seen = app_of[position], position in reach
+        for method, path, body, needs in STEPS:
+            if "licence_uscc" in body:
+                body = {"licence_uscc": world.accounts[position].company.uscc}
+            answer = getattr(client, method)(f"/kyc/applications/{app.pk}{path}", body)
+            code = answer.status_code
+            if not needs & actions:
+                assert code == 403, (position, path)
+            elif seen:
+                assert code not in (403, 404), (position, path, code)
+            else:
+                assert code == 404, (position, path)
+        posted = page.post(f"/kyc/applications/{app.pk}/", {"action": "checks"})
+        assert (posted.status_code == 404) is (not seen), position
+        opened = page.post("/kyc/applications/new/", {"account": world.accounts[position].pk})
+        if "create" not in actions:
+            assert opened.status_code == 403, position
+        else:
+            assert opened.status_code == (302 if seen else 404), position
+    outside = [app_of[p].pk for p in POSITIONS if p not in reach]
+    # nothing of an application outside the scope changed
+    assert not Application.objects.filter(pk__in=outside).exclude(status="draft").exists()
+    assert not Application.objects.filter(pk__in=outside, licence_uscc__gt="").exists()

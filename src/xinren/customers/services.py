@@ -333,8 +333,8 @@ def update_company(
     )
     if {"name", "name_en"} & set(data):
         reindex_companies([company.pk])
-    if {"name", "phone"} & set(data):
-        index_company(company)  # duplicate-check keys (xinren.quality), same transaction
+    if {"name", "phone", "uscc"} & set(data):
+        index_company(company)  # lookup keys (xinren.quality: duplicates, screening), same tx
     return company
 
 

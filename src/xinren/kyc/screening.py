@@ -7,11 +7,14 @@ One pass is a handful of statements in one transaction, whatever the size of the
    - by normalised name: ``quality_companykey.name_key = kyc_listentry.name_key`` (both
      indexed, both computed by :func:`xinren.standards.names.name_key`), only where the
      entry or the company has no USCC (two different codes are two legal entities, however
-     alike their names). These are flagged ``matched_by = name``: a reviewer confirms them.
+     alike their names; the key row says whether its company has one, ``has_uscc``, kept
+     with the name key). These are flagged ``matched_by = name``: a reviewer confirms them.
    Only entries still listed (``removed_on`` empty) match.
-2. open hits still matched are refreshed (``last_seen``, and how they matched);
-3. closed hits matched again (an entry listed anew) are reopened as new;
-4. open hits no longer matched (entry removed, company renamed or re-coded) are closed;
+2. one pass over the open hits writes only those that change: no longer matched (entry
+   removed, company renamed or re-coded) -> closed; matched another way (a customer given
+   the USCC of a name match) -> the new way;
+3. the open hits left, all of them matched, get this run's ``last_seen`` (one statement);
+4. closed hits matched again (an entry listed anew) are reopened as new;
 5. matches without a hit are inserted (``ON CONFLICT DO NOTHING``: two runs at once cannot
    insert one twice).
 
@@ -62,10 +65,11 @@ class ScreeningResult:
 
 def _match_sql(company_id: int | None) -> tuple[str, list]:
     """The current matches, in three disjoint parts, each scanning one narrow partial index
-    of listed entries (see ``ListEntry.Meta.indexes``) and probing the master's indexes:
-    coded entries by USCC; coded entries by name, for customers without a USCC; uncoded
-    entries by name. SQLite is told the join order (``CROSS JOIN``): left to choose, it
-    drives the name part from the customers without a USCC, five times slower."""
+    of listed entries (see ``ListEntry.Meta.indexes``) and probing one covering index of the
+    master: coded entries by USCC (the company's unique USCC); coded entries by name, among
+    the customers without a USCC (``quality_key_name_uncoded``, a tenth of the master);
+    uncoded entries by name (``quality_key_name``). SQLite is told the join order
+    (``CROSS JOIN``): left to choose, it drives a name part from the master's side."""
     q = connection.ops.quote_name
     company, key, entry = (
         q(Company._meta.db_table),
@@ -78,20 +82,39 @@ def _match_sql(company_id: int | None) -> tuple[str, list]:
     # every row of the table; the partial index holds all the part needs.
     uncoded = " INDEXED BY kyc_entry_listed_uncoded_name" if sqlite else ""
     listed = "e.removed_on IS NULL AND NOT (e.uscc = '')"
+
+    def pair(master: str, entries: str) -> str:
+        # The whole master: scan the listed entries, probe the master. One company: start
+        # from its row and probe the entries (a scan of the list would cost as much as all).
+        if company_id is None:
+            return f"{entries} {join} {master}"
+        return f"{master} {join} {entries}"
+
     one_c = " AND c.id = %s" if company_id is not None else ""
     one_k = " AND k.company_id = %s" if company_id is not None else ""
+    coded_by_name, via = pair(f"{key} k", f"{entry} e"), ""
+    if sqlite and company_id is None:
+        # The two sides are two small sorted indexes (70,000 coded entries, 100,000 keys of
+        # customers without a USCC at 1M): merged in one pass (MERGE (INTERSECT), which
+        # needs the ORDER BY, and SQLite drops an ORDER BY of a subquery without a LIMIT),
+        # then only the few common keys are looked up: cheaper than a probe per entry.
+        coded_by_name = (
+            f"(SELECT e.name_key FROM {entry} e WHERE {listed} INTERSECT"
+            f" SELECT k.name_key FROM {key} k WHERE NOT k.has_uscc ORDER BY 1 LIMIT -1) x"
+            f" {join} {entry} e {join} {key} k"
+        )
+        via = " AND e.name_key = x.name_key"
     sql = f"""
         SELECT c.id, e.id, '{MatchedBy.USCC.value}'
-          FROM {entry} e {join} {company} c
+          FROM {pair(f"{company} c", f"{entry} e")}
          WHERE c.uscc = e.uscc AND {listed}{one_c}
         UNION ALL
-        SELECT c.id, e.id, '{MatchedBy.NAME.value}'
-          FROM {entry} e {join} {key} k {join} {company} c
-         WHERE k.name_key = e.name_key AND c.id = k.company_id AND {listed}
-           AND (c.uscc IS NULL OR c.uscc = ''){one_k}
+        SELECT k.company_id, e.id, '{MatchedBy.NAME.value}'
+          FROM {coded_by_name}
+         WHERE k.name_key = e.name_key AND NOT k.has_uscc AND {listed}{via}{one_k}
         UNION ALL
         SELECT k.company_id, e.id, '{MatchedBy.NAME.value}'
-          FROM {entry} e{uncoded} {join} {key} k
+          FROM {pair(f"{key} k", f"{entry} e{uncoded}")}
          WHERE k.name_key = e.name_key AND e.removed_on IS NULL AND e.uscc = ''{one_k}
     """
     params = [company_id] * 3 if company_id is not None else []
@@ -122,22 +145,49 @@ def _screen(
             # Compiling these few joins costs more than it saves (≈ 80 ms at 1M companies).
             cur.execute("SET LOCAL jit = off")
         cur.execute(f"DROP TABLE IF EXISTS {MATCH_TABLE}")
-        cur.execute(
-            f"CREATE TEMPORARY TABLE {MATCH_TABLE} (company_id bigint NOT NULL,"
-            " entry_id bigint NOT NULL, matched_by varchar(4) NOT NULL,"
-            " PRIMARY KEY (company_id, entry_id))"
-        )
-        cur.execute(f"INSERT INTO {MATCH_TABLE} {match_sql}", match_params)
-        result.matches = cur.rowcount
+        if connection.vendor == "postgresql":
+            # CREATE TABLE … AS may run the match in parallel workers (as the plain join does);
+            # INSERT … SELECT never does.
+            cur.execute(
+                f"CREATE TEMPORARY TABLE {MATCH_TABLE} (company_id, entry_id, matched_by)"
+                f" AS {match_sql}",
+                match_params,
+            )
+            matches = cur.rowcount
+            cur.execute(f"ALTER TABLE {MATCH_TABLE} ADD PRIMARY KEY (company_id, entry_id)")
+        else:
+            # One b-tree keyed by the pair, not a rowid table plus an index of it.
+            cur.execute(
+                f"CREATE TEMPORARY TABLE {MATCH_TABLE} (company_id bigint NOT NULL,"
+                " entry_id bigint NOT NULL, matched_by varchar(4) NOT NULL,"
+                " PRIMARY KEY (company_id, entry_id)) WITHOUT ROWID"
+            )
+            cur.execute(f"INSERT INTO {MATCH_TABLE} {match_sql}", match_params)
+            matches = cur.rowcount
+        result.matches = matches
         step(1, _("已找出 %(n)s 个匹配") % {"n": result.matches})
+        # One pass over the open hits against the matches, writing only the rows that change:
+        # no longer matched -> closed; matched another way -> the new way (normally none).
+        only_h = " AND h.company_id = %s" if company_id is not None else ""
         cur.execute(
-            f"UPDATE {hit} SET last_seen = %s, matched_by = m.matched_by FROM {MATCH_TABLE} m"
-            f" WHERE m.company_id = {hit}.company_id AND m.entry_id = {hit}.entry_id"
-            f" AND {hit}.closed_at IS NULL{only}",
+            f"UPDATE {hit} SET closed_at = CASE WHEN x.how IS NULL THEN %s END,"
+            f" matched_by = COALESCE(x.how, {hit}.matched_by)"
+            f" FROM (SELECT h.id AS hit_id, m.matched_by AS how FROM {hit} h"
+            f" LEFT JOIN {MATCH_TABLE} m ON m.company_id = h.company_id"
+            " AND m.entry_id = h.entry_id"
+            f" WHERE h.closed_at IS NULL{only_h}"
+            " AND (m.matched_by IS NULL OR m.matched_by <> h.matched_by)) x"
+            f" WHERE {hit}.id = x.hit_id RETURNING closed_at",
             [at, *only_params],
         )
+        result.closed = sum(1 for (closed_at,) in cur.fetchall() if closed_at is not None)
+        step(2, _("已解除 %(n)s 个命中") % {"n": result.closed})
+        # Every open hit left is matched now: one statement, no join.
+        cur.execute(
+            f"UPDATE {hit} SET last_seen = %s WHERE closed_at IS NULL{only}", [at, *only_params]
+        )
         result.refreshed = cur.rowcount
-        step(2, _("已更新 %(n)s 个已有命中") % {"n": result.refreshed})
+        step(3, _("已更新 %(n)s 个已有命中") % {"n": result.refreshed})
         cur.execute(
             f"UPDATE {hit} SET closed_at = NULL, last_seen = %s, status = %s,"
             " decided_by_id = NULL, decided_at = NULL, note = '', matched_by = (SELECT"
@@ -147,14 +197,7 @@ def _screen(
             [at, HitStatus.NEW.value, *only_params],
         )
         reopened = [r[0] for r in cur.fetchall()]
-        step(3, _("重新出现的命中 %(n)s 个") % {"n": len(reopened)})
-        cur.execute(
-            f"UPDATE {hit} SET closed_at = %s"
-            f" WHERE closed_at IS NULL AND NOT EXISTS ({matched}){only}",
-            [at, *only_params],
-        )
-        result.closed = cur.rowcount
-        step(4, _("已解除 %(n)s 个命中") % {"n": result.closed})
+        step(4, _("重新出现的命中 %(n)s 个") % {"n": len(reopened)})
         cur.execute(
             f"INSERT INTO {hit} (company_id, entry_id, matched_by, first_seen, last_seen,"
             " status, note)"

@@ -136,6 +136,8 @@ def hit_decision(request, pk: int):
             actor=request.user, hit_id=pk, status=form.cleaned_data["status"],
             note=form.cleaned_data["note"],
         )  # fmt: skip
+    except ObjectDoesNotExist:
+        raise Http404 from None  # outside the user's data scope, as for any customer
     except ValidationError as exc:
         for item in error_items(exc):
             messages.error(request, item["message"])

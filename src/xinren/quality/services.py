@@ -12,29 +12,33 @@ from xinren.standards.phone import phone_digits
 
 from .models import CompanyKey
 
-KEY_COLUMNS = ["company_id", "name_key", "pinyin_key", "phone_digits"]
+KEY_COLUMNS = ["company_id", "name_key", "pinyin_key", "phone_digits", "has_uscc"]
 
 
-def _key(company_id: int, name: str, phone: str, key: str | None = None) -> CompanyKey:
+def _key(
+    company_id: int, name: str, phone: str, key: str | None = None, has_uscc: bool = False
+) -> CompanyKey:
     key = name_key(name) if key is None else key
     return CompanyKey(
         company_id=company_id,
         name_key=key,
         pinyin_key=key_pinyin(key),
         phone_digits=phone_digits(phone)[:24],
+        has_uscc=has_uscc,
     )
 
 
 def index_company(company: Company) -> None:
     """Insert or refresh one company's keys (call inside the company write's transaction).
     Not a user action, so no rights check: the customer service calling it has checked."""
-    key = _key(company.pk, company.name, company.phone or "")
+    key = _key(company.pk, company.name, company.phone or "", has_uscc=bool(company.uscc))
     CompanyKey.objects.update_or_create(
         company_id=company.pk,
         defaults={
             "name_key": key.name_key,
             "pinyin_key": key.pinyin_key,
             "phone_digits": key.phone_digits,
+            "has_uscc": key.has_uscc,
         },
     )
 
@@ -47,11 +51,21 @@ def index_companies(company_ids: Sequence[int]) -> int:
 
 def write_keys(rows: Iterable[tuple]) -> int:
     """Rewrite the keys of ``(id, name, phone)`` rows, or ``(id, name, phone, name_key)``
-    when the caller has the name key at hand already (an import computed it to match)."""
-    keys = [_key(pk, name, phone or "", *rest) for pk, name, phone, *rest in rows]
+    when the caller has the name key at hand already (an import computed it to match).
+    Whether each company has a USCC is read from the stored company (write it first)."""
+    rows = list(rows)
+    coded = set(
+        Company.objects.filter(pk__in=[r[0] for r in rows])
+        .exclude(uscc=None)
+        .exclude(uscc="")
+        .values_list("pk", flat=True)
+    )
+    keys = [
+        _key(pk, name, phone or "", *rest, has_uscc=pk in coded) for pk, name, phone, *rest in rows
+    ]
     CompanyKey.objects.filter(pk__in=[k.company_id for k in keys]).delete()
     Table(CompanyKey, KEY_COLUMNS).insert(
-        [(k.company_id, k.name_key, k.pinyin_key, k.phone_digits) for k in keys]
+        [(k.company_id, k.name_key, k.pinyin_key, k.phone_digits, k.has_uscc) for k in keys]
     )
     return len(keys)
 
