@@ -12,4 +12,5 @@ urlpatterns = [
     path("kyc/applications/new/", views.application_open, name="kyc-application-open"),
     path("kyc/applications/<int:pk>/", views.application_detail, name="kyc-application"),
     path("kyc/standards/", views.standards, name="kyc-standards"),
+    path("kyc/registry/", views.registry_page, name="kyc-registry"),
 ]
