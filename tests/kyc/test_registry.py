@@ -118,7 +118,7 @@ def test_registry_check_passes_with_full_evidence(people, account):
     checks = checks_of(people, account)
     assert checks["registry"].result == CheckResult.PASS
     evidence = checks["registry"].evidence
-    for text in ("与登记一致", "上海云帆贸易有限公司", account.company.uscc, "法定代表人：张三",
+    for text in ("与登记一致，登记状态存续", "上海云帆贸易有限公司", account.company.uscc, "法定代表人：张三",
                  "登记状态：存续", "5,000,000.00 元", "2016-03-01", "张三 51.00%、李四 49.00%",
                  "涉诉案件：2 件", "公示系统（2026-10-01）"):  # fmt: skip
         assert text in evidence, text

@@ -492,11 +492,15 @@ def _registry_check(application: Application, standard: CertificationStandard):
         return CheckResult.PENDING, _not_in_registry(company)
     problems = registry.mismatches(company, facts)
     if problems:
-        return CheckResult.FAIL, _("不一致：%(problems)s。%(facts)s") % {
+        return CheckResult.FAIL, _("%(problems)s。%(facts)s") % {
             "problems": "；".join(problems),
             "facts": registry.evidence(facts),
         }
-    return CheckResult.PASS, _("与登记一致。%(facts)s") % {"facts": registry.evidence(facts)}
+    if company.legal_rep:
+        agreed = _("名称、信用代码、法定代表人与登记一致，登记状态存续。")
+    else:
+        agreed = _("名称、信用代码与登记一致（档案未记录法定代表人），登记状态存续。")
+    return CheckResult.PASS, agreed + registry.evidence(facts)
 
 
 def _lawsuits_check(application: Application, standard: CertificationStandard):
