@@ -87,6 +87,9 @@ def test_the_configured_provider_is_used_and_stores_what_it_fetched(settings, pe
     settings.XINREN_REGISTRY_PROVIDER = "tests.kyc.test_registry.FakeRemote"
     assert isinstance(registry.provider(), FakeRemote)
     assert isinstance(registry.provider(), registry.RegistryProvider)
+    # pages show what is stored: viewing never calls the (paid) remote service
+    panel = page(people["rep"]).get(f"/customers/{account.company_id}/list-hits/")
+    assert "未找到登记信息" in panel.content.decode() and not RegistryRecord.objects.exists()
     checks = checks_of(people, account)
     assert checks["lawsuits"].result == CheckResult.FAIL and "7 件" in checks["lawsuits"].evidence
     assert "远程服务" in checks["lawsuits"].evidence

@@ -127,7 +127,15 @@ def provider() -> RegistryProvider:
 
 
 def lookup(uscc: str, name: str) -> RegistryFacts | None:
+    """Ask the configured provider (the certification checks do: a remote provider may fetch
+    and store)."""
     return provider().lookup(uscc or "", name or "")
+
+
+def stored(uscc: str, name: str) -> RegistryFacts | None:
+    """What is stored, whichever provider stored it: for pages, which must not call (and pay
+    for) a remote service on every view."""
+    return SnapshotProvider().lookup(uscc or "", name or "")
 
 
 def store_facts(facts: RegistryFacts, *, source: str, as_of: dt.date | None = None):

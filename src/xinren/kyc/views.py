@@ -166,7 +166,7 @@ def company_hits(request, pk: int):
         if company
         else []
     )
-    facts = registry.lookup(company.uscc or "", company.name) if company else None
+    facts = registry.stored(company.uscc or "", company.name) if company else None
     return render(
         request,
         "xinren/kyc/_company_hits.html",
@@ -346,7 +346,7 @@ def standards(request):
 def _registry_context(company) -> dict:
     """The registry's record of a company (already in the user's scope) next to its master
     data, for the application page."""
-    facts = registry.lookup(company.uscc or "", company.name)
+    facts = registry.stored(company.uscc or "", company.name)
     return {"registry": facts, "registry_lines": registry.compare(company, facts) if facts else []}
 
 
