@@ -17,6 +17,8 @@ from xinren.kyc.models import Application, ApplicationStep, CheckCode, CheckResu
 from xinren.kyc.services import import_list
 from xinren.notifications.models import Notification, NotificationKind
 
+from .conftest import register
+
 DOCS = ["business_licence", "industry_qualification", "legal_rep_id", "premises_proof"]
 
 
@@ -48,6 +50,7 @@ def account(people):
     account = factories.make_customer(people["rep"], name="认证测试有限公司")
     for doc_type in DOCS:
         add_doc(account.company, doc_type)
+    register(account.company)  # 工商登记: 存续, no lawsuits
     return account
 
 

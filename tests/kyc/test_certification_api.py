@@ -11,6 +11,7 @@ from tests.apis.conftest import ApiClient
 from xinren.kyc.models import Application, ApplicationStep
 from xinren.orgs.auth import issue_token
 
+from .conftest import register
 from .test_certification import DOCS, add_doc
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +35,7 @@ def account(people):
     account = factories.make_customer(people["rep"], name="接口认证有限公司")
     for doc_type in DOCS:
         add_doc(account.company, doc_type)
+    register(account.company)  # 工商登记: 存续, no lawsuits
     return account
 
 
@@ -53,7 +55,8 @@ def test_flow_through_the_api(people, account):
     submitted = rep.post(f"/kyc/applications/{app_id}/submit", {"note": "资料已齐"})
     checks = {c["code"]: c["result"] for c in submitted.json()["checks"]}
     assert checks == {"documents": "pass", "uscc_match": "pass", "watch_lists": "pass",
-                      "references": "pending"}  # fmt: skip
+                      "references": "pending", "registry": "pass",
+                      "lawsuits": "pass"}  # fmt: skip
     assert risk.post(f"/kyc/applications/{app_id}/review", {}).status_code == 200
     for name in ("甲", "乙"):
         answer = rep.post(

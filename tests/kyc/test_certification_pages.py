@@ -12,6 +12,7 @@ from xinren.customers.models import Document
 from xinren.kyc import certification as cert
 from xinren.kyc.models import Application, CertificationStandard
 
+from .conftest import register
 from .test_certification import DOCS, add_doc
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +38,7 @@ def account(people):
     account = factories.make_customer(people["rep"], name="页面认证有限公司")
     for doc_type in DOCS:
         add_doc(account.company, doc_type)
+    register(account.company)  # 工商登记: 存续, no lawsuits
     return account
 
 

@@ -10,7 +10,7 @@ model:
   give their cached values, dates come as dates, merged cells are filled), with guards against
   hostile files (size, zip bombs, too many columns or rows, giant cells);
 - :func:`norm_header` and :func:`map_headers` — header synonyms to canonical fields;
-- :func:`clean_money`, :func:`parse_date` (also Excel serial numbers) — value cleaners;
+- :func:`clean_money`, :func:`parse_capital`, :func:`parse_date` (also Excel serial numbers) — value cleaners;
 - :class:`RowError`, :class:`TableResult` and the report writers (xlsx/CSV with an error
   column, formula-safe: a cell starting with ``= + - @`` stays text);
 - :func:`stash_dir` and :func:`remove_stale_uploads` — uploads kept between check and import.
@@ -27,6 +27,7 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.conf import settings
@@ -288,6 +289,20 @@ def clean_money(text: str) -> str:
     """``¥1,234.50``, ``１２３４.５ 元`` → ``1234.50`` (still text: the money rule checks it)."""
     text = unicodedata.normalize("NFKC", text or "").strip()
     return re.sub(r"[¥￥$,\s]|元|人民币|RMB", "", text, flags=re.IGNORECASE)
+
+
+def parse_capital(text: str) -> Decimal:
+    """A registered capital in yuan: ``500万``, ``500 万元``, ``500万元人民币``, ``¥5,000,000``
+    → ``Decimal`` (two places). Raises ``InvalidOperation`` for anything else (another
+    currency, words)."""
+    text = unicodedata.normalize("NFKC", text or "").strip()
+    factor = Decimal(1)
+    if "万" in text:
+        factor, text = Decimal(10_000), text.replace("万", "")
+    value = Decimal(clean_money(text))
+    if not value.is_finite():
+        raise InvalidOperation(text)
+    return (value * factor).quantize(Decimal("0.01"))
 
 
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T].*)?$")

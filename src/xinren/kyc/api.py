@@ -16,7 +16,7 @@ from xinren.orgs.api import ERRORS, Cursor, Status, page_size
 from xinren.orgs.models import Action
 from xinren.orgs.schemas import Id, Text
 
-from . import certification, selectors, services
+from . import certification, registry_import, selectors, services
 from . import upload_links as links
 from .models import Application, ListHit
 from .schemas import (
@@ -33,6 +33,10 @@ from .schemas import (
     ListImportIn,
     ListImportOut,
     ReferenceIn,
+    RegistryImportIn,
+    RegistryImportOut,
+    RegistryRecordPage,
+    RegistrySnapshotPage,
     StepIn,
     UploadLinkCreatedOut,
     UploadLinkIn,
@@ -341,3 +345,75 @@ def revoke_upload_link(request, application_id: Id, link_id: Id):
     return _link_out(
         links.revoke_link(actor=request.auth, application_id=application_id, link_id=link_id)
     )
+# --- business registry (工商登记) ----------------------------------------------------------------
+def _record_out(record) -> dict:
+    return {
+        "uscc": record.uscc, "name": record.name, "legal_rep": record.legal_rep,
+        "status": record.status, "status_label": record.get_status_display(),
+        "registered_capital": record.registered_capital,
+        "established_on": record.established_on, "address": record.address,
+        "shareholders": record.shareholders or [], "lawsuit_count": record.lawsuit_count,
+        "source": record.snapshot.source, "as_of": record.snapshot.as_of,
+        "updated_at": record.updated_at,
+    }  # fmt: skip
+
+
+@router.get("/kyc/registry", response={200: RegistryRecordPage, **ERRORS})
+def registry_records(
+    request, uscc: Text = "", q: Text = "", cursor: Cursor = None, limit: int = page_size()
+):
+    """Registry records (public registry data, view right): ``uscc`` exact; ``q`` a name
+    substring, the same normalised name or a USCC prefix. Newest first."""
+    require_action(request.auth, Action.VIEW)
+    records = selectors.registry_records(request.auth, uscc=uscc, q=q)
+    page = cursor_page(records, cursor=cursor, limit=limit)
+    page.items = [_record_out(r) for r in page.items]
+    return page
+
+
+@router.get("/kyc/registry/snapshots", response={200: RegistrySnapshotPage, **ERRORS})
+def registry_snapshots(request, cursor: Cursor = None, limit: int = page_size()):
+    """Registry imports, newest first (view right)."""
+    require_action(request.auth, Action.VIEW)
+    page = cursor_page(selectors.registry_snapshots(request.auth), cursor=cursor, limit=limit)
+    page.items = [
+        {"id": s.pk, "source": s.source, "as_of": s.as_of, "imported_at": s.imported_at,
+         "imported_by": _name(s.imported_by), "record_count": s.record_count}
+        for s in page.items
+    ]  # fmt: skip
+    return page
+
+
+@router.post("/kyc/registry/import", response={200: RegistryImportOut, **ERRORS})
+def import_registry(request, file: File[UploadedFile], data: Form[RegistryImportIn]):
+    """Import a registry snapshot from CSV (UTF-8, UTF-8 with BOM, GBK/GB18030) or Excel:
+    records upserted by USCC. ``mode``: ``all`` stores nothing when any row breaks a rule
+    (answered 422, each row problem an error naming the column and the rule); ``valid``
+    stores the valid rows and reports the rest. Needs the configure right."""
+    if file.size is not None and file.size > MAX_UPLOAD:
+        raise field_error("file", _("文件过大（上限 20 MB）。"), "max_size")
+    report = registry_import.import_registry(
+        actor=request.auth, content=file.read(), filename=file.name or "",
+        source=data.source, as_of=data.as_of, mode=data.mode,
+    )  # fmt: skip
+    if not report.applied and report.errors:
+        detail = _("没有导入任何数据：%(count)s 行有错误。") % {"count": report.failed_rows}
+        return Status(
+            422,
+            {
+                "detail": detail,
+                "errors": [
+                    {"field": e.column, "rule": e.rule, "message": str(e)}
+                    for e in report.errors[:MAX_REPORTED]
+                ],
+            },
+        )
+    return {
+        "applied": report.applied,
+        "snapshot_id": report.snapshot.pk if report.snapshot else None,
+        "total": report.total, "added": report.added, "updated": report.updated,
+        "unchanged": report.unchanged, "older": report.older,
+        "failed_rows": report.failed_rows,
+        "errors": [e.__dict__ for e in report.errors[:MAX_REPORTED]],
+        "duplicates": [e.__dict__ for e in report.duplicates[:MAX_REPORTED]],
+    }  # fmt: skip

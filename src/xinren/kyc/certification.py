@@ -470,11 +470,68 @@ def _references_check(application: Application, standard: CertificationStandard)
     return CheckResult.PASS, text
 
 
+def _registry_facts(application: Application):
+    from . import registry
+
+    company = application.account.company
+    return registry, company, registry.lookup(company.uscc or "", company.name)
+
+
+def _not_in_registry(company) -> str:
+    return _(
+        "工商登记数据中未找到该企业（统一社会信用代码 %(uscc)s，名称 %(name)s）："
+        "请导入最新的工商登记数据，或人工核实后再审批。"
+    ) % {"uscc": company.uscc or "—", "name": company.name}
+
+
+def _registry_check(application: Application, standard: CertificationStandard):
+    """Pass when the registry knows the company, its status is 存续, and name (normalised),
+    USCC and legal representative (when the master has one) agree; fail naming each
+    mismatch; pending when the registry has no record (a missing snapshot is not a finding)."""
+    registry, company, facts = _registry_facts(application)
+    if facts is None:
+        return CheckResult.PENDING, _not_in_registry(company)
+    problems = registry.mismatches(company, facts)
+    if problems:
+        return CheckResult.FAIL, _("%(problems)s。%(facts)s") % {
+            "problems": "；".join(problems),
+            "facts": registry.evidence(facts),
+        }
+    if company.legal_rep:
+        agreed = _("名称、信用代码、法定代表人与登记一致，登记状态存续。")
+    else:
+        agreed = _("名称、信用代码与登记一致（档案未记录法定代表人），登记状态存续。")
+    return CheckResult.PASS, agreed + registry.evidence(facts)
+
+
+def _lawsuits_check(application: Application, standard: CertificationStandard):
+    """Fail at LAWSUITS_FAIL_AT or more lawsuits on the registry record, else pass (naming the
+    count); pending without a registry record."""
+    registry, company, facts = _registry_facts(application)
+    if facts is None:
+        return CheckResult.PENDING, _not_in_registry(company)
+    text = _("涉诉案件 %(n)s 件（%(limit)s 件及以上不通过）；数据来源：%(source)s（%(date)s）") % {
+        "n": facts.lawsuit_count,
+        "limit": LAWSUITS_FAIL_AT,
+        "source": facts.source or "—",
+        "date": facts.as_of or "—",
+    }
+    if facts.lawsuit_count >= LAWSUITS_FAIL_AT:
+        return CheckResult.FAIL, text
+    return CheckResult.PASS, text
+
+
+# Lawsuits on the registry record at which the lawsuits check fails (fewer pass, with the
+# count in the evidence for the approver to weigh).
+LAWSUITS_FAIL_AT = 3
+
 CHECKS = {
     CheckCode.DOCUMENTS: _documents_check,
     CheckCode.USCC_MATCH: _uscc_check,
     CheckCode.WATCH_LISTS: _watch_list_check,
     CheckCode.REFERENCES: _references_check,
+    CheckCode.REGISTRY: _registry_check,
+    CheckCode.LAWSUITS: _lawsuits_check,
 }
 
 

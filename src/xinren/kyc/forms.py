@@ -83,3 +83,23 @@ class StandardForm(BootstrapMixin, forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )  # fmt: skip
     validity_days = forms.IntegerField(label=_("认证有效期（天）"), min_value=1, initial=365)
+
+
+# --- business registry (工商登记) ----------------------------------------------------------------
+class RegistryImportForm(BootstrapMixin, forms.Form):
+    source = forms.CharField(
+        label=_("数据来源"), max_length=200,
+        help_text=_("如：国家企业信用信息公示系统、某数据服务商导出。"),
+    )  # fmt: skip
+    as_of = forms.DateField(
+        label=_("数据日期"), widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("文件所描述的登记信息的日期（不是导入日期）。"),
+    )  # fmt: skip
+    mode = forms.ChoiceField(
+        label=_("导入方式"),
+        choices=[
+            ("all", _("全部或全不：任何一行有错，都不导入")),
+            ("valid", _("仅导入有效行，其余列入报告")),
+        ],
+    )
+    file = forms.FileField(label=_("文件（CSV 或 Excel）"))

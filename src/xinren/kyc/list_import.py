@@ -12,12 +12,11 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from xinren.core.tables import ImportFileError, parse_date, read_table
-from xinren.core.tables import norm_header as _norm_header
+from xinren.core.tables import ImportFileError, map_headers, parse_date, read_table
 from xinren.standards.names import name_key
 from xinren.standards.uscc import normalize_uscc, uscc_problem
 
-__all__ = ["ImportFileError", "ParsedFile", "ParsedRow", "RowProblem", "parse_file"]
+__all__ = ["Columns", "ImportFileError", "ParsedFile", "ParsedRow", "RowProblem", "parse_file"]
 
 # canonical field → header names used by the published lists (Credit China, the courts'
 # 失信被执行人 export, the market regulator's 经营异常名录) and plain English.
@@ -84,19 +83,25 @@ class ParsedFile:
         return len({e.row for e in self.errors})
 
 
-def _columns(header: list[str]) -> dict[str, int]:
-    lookup: dict[str, str] = {}
-    for canonical, names in SYNONYMS.items():
-        for name in names:
-            lookup.setdefault(_norm_header(name), canonical)
-    columns: dict[str, int] = {}
-    for i, text in enumerate(header):
-        canonical = lookup.get(_norm_header(text))
-        if canonical and canonical not in columns:
-            columns[canonical] = i
-    if "name" not in columns:
-        raise ImportFileError(_("缺少必需的列：企业名称（也可写作 被执行人名称、名称）。"))
-    return columns
+class Columns:
+    """The file's columns by canonical field (header synonyms, first column wins); shared by
+    every KYC import (watch lists, registry snapshots)."""
+
+    def __init__(self, header: list[str], synonyms: dict[str, tuple[str, ...]]):
+        self.header = header
+        self.index = map_headers(header, synonyms)
+
+    def __contains__(self, canonical: str) -> bool:
+        return canonical in self.index
+
+    def cell(self, row: list[str], canonical: str) -> str:
+        i = self.index.get(canonical)
+        return row[i].strip() if i is not None and i < len(row) else ""
+
+    def name(self, canonical: str) -> str:
+        """The file's own header text of a field ("" when the file has no such column)."""
+        i = self.index.get(canonical)
+        return self.header[i] if i is not None else ""
 
 
 def _text(value: str, limit: int) -> str:
@@ -106,19 +111,14 @@ def _text(value: str, limit: int) -> str:
 def parse_file(content: bytes, filename: str) -> ParsedFile:
     """Every row checked; raises ``ImportFileError`` for a file that cannot be read at all."""
     header, rows = read_table(content, filename)
-    columns = _columns(header)
+    columns = Columns(header, SYNONYMS)
+    if "name" not in columns:
+        raise ImportFileError(_("缺少必需的列：企业名称（也可写作 被执行人名称、名称）。"))
     if not rows:  # replacing a list by nothing is never what an import means
         raise ImportFileError(_("文件中没有名单条目（只有表头）。"))
     parsed = ParsedFile(header=header, total=len(rows))
     seen: dict[str, int] = {}
-
-    def cell(row: list[str], canonical: str) -> str:
-        i = columns.get(canonical)
-        return row[i].strip() if i is not None and i < len(row) else ""
-
-    def column(canonical: str) -> str:
-        i = columns.get(canonical)
-        return header[i] if i is not None else ""
+    cell, column = columns.cell, columns.name
 
     for n, row in enumerate(rows):
         row_no = n + 2

@@ -138,6 +138,8 @@ class CheckCode(models.TextChoices):
     USCC_MATCH = "uscc_match", _("统一社会信用代码与执照一致")
     WATCH_LISTS = "watch_lists", _("名单筛查")
     REFERENCES = "references", _("推荐人核实")
+    REGISTRY = "registry", _("工商登记核验")
+    LAWSUITS = "lawsuits", _("涉诉情况")
 
 
 # The "three certificates and one licence" (三证一照) and every check: the built-in default.

@@ -215,3 +215,67 @@ class UploadLinkCreatedOut(UploadLinkOut):
 
 class UploadLinkList(Schema):
     items: list[UploadLinkOut]
+# --- business registry (工商登记) ----------------------------------------------------------------
+class ShareholderOut(Schema):
+    name: str
+    share_percent: Decimal | None = None
+
+
+class RegistryRecordOut(Schema):
+    """What the registry says about one enterprise, with the snapshot it came from."""
+
+    uscc: str
+    name: str
+    legal_rep: str
+    status: str
+    status_label: str
+    registered_capital: Decimal | None
+    established_on: date | None
+    address: str
+    shareholders: list[ShareholderOut]
+    lawsuit_count: int
+    source: str
+    as_of: date
+    updated_at: datetime
+
+
+class RegistryRecordPage(Schema):
+    items: list[RegistryRecordOut]
+    next_cursor: str | None = None
+
+
+class RegistrySnapshotOut(Schema):
+    id: int
+    source: str
+    as_of: date
+    imported_at: datetime
+    imported_by: str | None
+    record_count: int
+
+
+class RegistrySnapshotPage(Schema):
+    items: list[RegistrySnapshotOut]
+    next_cursor: str | None = None
+
+
+class RegistryImportIn(Schema):
+    """The form fields sent with the file (multipart/form-data)."""
+
+    source: Text
+    as_of: date
+    mode: ModeName = "all"
+
+
+class RegistryImportOut(Schema):
+    """``applied`` false: nothing was stored (mode ``all`` and some row broke a rule)."""
+
+    applied: bool
+    snapshot_id: int | None
+    total: int
+    added: int
+    updated: int
+    unchanged: int
+    older: int
+    failed_rows: int
+    errors: list[RowProblemOut]
+    duplicates: list[RowProblemOut]

@@ -12,7 +12,15 @@ from xinren.orgs.models import Action, User
 from xinren.standards.names import name_key
 from xinren.standards.uscc import normalize_uscc
 
-from .models import Application, CertificationStandard, ListEntry, ListHit, WatchList
+from .models import (
+    Application,
+    CertificationStandard,
+    ListEntry,
+    ListHit,
+    RegistryRecord,
+    RegistrySnapshot,
+    WatchList,
+)
 
 
 def can_read_lists(user: User) -> bool:
@@ -99,3 +107,30 @@ def standards(user: User) -> QuerySet[CertificationStandard]:
     if not has_action(user, Action.CONFIGURE):
         return CertificationStandard.objects.none()
     return CertificationStandard.objects.select_related("business_unit", "updated_by")
+
+
+# --- business registry (工商登记) ----------------------------------------------------------------
+def registry_snapshots(user: User) -> QuerySet[RegistrySnapshot]:
+    """Registry imports, newest first. Public registry data: the view right suffices."""
+    if not can_read_lists(user):
+        return RegistrySnapshot.objects.none()
+    return RegistrySnapshot.objects.select_related("imported_by").order_by("-id")
+
+
+def registry_records(user: User, *, uscc: str = "", q: str = "") -> QuerySet[RegistryRecord]:
+    """Registry records (public registry data, view right): by USCC exact, and/or ``q`` — a
+    name substring, the same normalised name, or a USCC prefix."""
+    if not can_read_lists(user):
+        return RegistryRecord.objects.none()
+    records = RegistryRecord.objects.select_related("snapshot")
+    uscc = normalize_uscc(uscc or "")
+    if uscc:
+        records = records.filter(uscc=uscc)
+    q = (q or "").strip()
+    if q:
+        code = normalize_uscc(q)
+        match = Q(name__contains=q) | Q(name_key=name_key(q))
+        if code.isascii() and code.isalnum():
+            match |= Q(uscc__startswith=code)
+        records = records.filter(match)
+    return records.order_by("-id")

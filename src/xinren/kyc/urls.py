@@ -19,4 +19,5 @@ urlpatterns = [
         upload_views.links_panel,
         name="kyc-upload-links",
     ),
+    path("kyc/registry/", views.registry_page, name="kyc-registry"),
 ]

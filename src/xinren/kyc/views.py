@@ -19,8 +19,15 @@ from xinren.orgs.models import Action
 from xinren.web.forms import add_service_errors
 from xinren.web.paging import keyset_page
 
-from . import certification, selectors, services
-from .forms import DecisionForm, HitDecisionForm, ListImportForm, ReferenceForm, StandardForm
+from . import certification, registry, registry_import, selectors, services
+from .forms import (
+    DecisionForm,
+    HitDecisionForm,
+    ListImportForm,
+    ReferenceForm,
+    RegistryImportForm,
+    StandardForm,
+)
 from .models import ApplicationStatus, HitStatus, ListKind, MatchedBy
 
 PAGE = 50
@@ -161,10 +168,17 @@ def company_hits(request, pk: int):
         if company
         else []
     )
+    facts = registry.stored(company.uscc or "", company.name) if company else None
     return render(
         request,
         "xinren/kyc/_company_hits.html",
         {
+            "registry": facts,
+            "registry_differs": [
+                line
+                for line in (registry.compare(company, facts) if facts else [])
+                if line.differs and line.key not in ("status", "lawsuit_count")
+            ],
             "hits": found,
             "company": company,
             "certificates": certificates,
@@ -277,6 +291,7 @@ def application_detail(request, pk: int):
             "app": app,
             "standard": certification.standard_for(app.account),
             "checks": list(app.checks.all()),
+            **_registry_context(app.account.company),
             "steps": list(app.steps.select_related("actor")),
             "references": list(app.references.all()),
             "decision": decision,
@@ -324,6 +339,55 @@ def standards(request):
             "default": certification.default_standard(),
             "form": form,
             "nav": "kyc-applications",
+        },
+        status=status,
+    )
+
+
+# --- business registry (工商登记) ----------------------------------------------------------------
+def _registry_context(company) -> dict:
+    """The registry's record of a company (already in the user's scope) next to its master
+    data, for the application page."""
+    facts = registry.stored(company.uscc or "", company.name)
+    return {"registry": facts, "registry_lines": registry.compare(company, facts) if facts else []}
+
+
+@login_required
+def registry_page(request):
+    """工商登记: the snapshots imported, a lookup by USCC or name, and (configure right) the
+    import form with its row report."""
+    require_action(request.user, Action.VIEW)
+    can_import = has_action(request.user, Action.CONFIGURE)
+    form = RegistryImportForm(request.POST or None, request.FILES or None)
+    report = None
+    status = 200
+    if request.method == "POST":
+        require_action(request.user, Action.CONFIGURE)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                report = registry_import.import_registry(
+                    actor=request.user, content=data["file"].read(), filename=data["file"].name,
+                    source=data["source"], as_of=data["as_of"], mode=data["mode"],
+                )  # fmt: skip
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+        if report is None or not report.applied:
+            status = 422
+    q = request.GET.get("q", "").strip()[:200]
+    records = list(selectors.registry_records(request.user, q=q)[:PAGE]) if q else []
+    return render(
+        request,
+        "xinren/kyc/registry.html",
+        {
+            "snapshots": selectors.registry_snapshots(request.user)[:20],
+            "record_total": selectors.registry_records(request.user).count(),
+            "q": q,
+            "records": [(r, registry.RegistryFacts.from_record(r)) for r in records],
+            "form": form,
+            "can_import": can_import,
+            "report": report,
+            "nav": "kyc-registry",
         },
         status=status,
     )

@@ -34,7 +34,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -49,8 +49,8 @@ from xinren.core.tables import (
     ImportFileError,
     RowError,
     TableResult,
-    clean_money,
     map_headers,
+    parse_capital,
     parse_date,
     read_rows,
     report_csv,
@@ -375,16 +375,6 @@ def _code_by_name(kind: str, text: str) -> str:
     return _NAME_TABLES[kind].get(text, text)
 
 
-def _capital(text: str) -> Decimal:
-    """``500万``, ``500 万元``, ``¥5,000,000`` → Decimal yuan."""
-    text = unicodedata.normalize("NFKC", text).strip()
-    factor = Decimal(1)
-    if re.search(r"万", text):
-        factor, text = Decimal(10_000), text.replace("万", "")
-    value = Decimal(clean_money(text))
-    return (value * factor).quantize(Decimal("0.01"))
-
-
 # --- the run ----------------------------------------------------------------------------------
 @dataclass
 class _Row:
@@ -491,7 +481,7 @@ class _Importer:
         if key == "founded_on":
             return parse_date(text)
         if key == "registered_capital":
-            return _capital(text)
+            return parse_capital(text)
         if key == "region_code":
             return _code_by_name("region", text)
         if key == "industry_code":
