@@ -83,10 +83,13 @@ def _lit(value: str) -> str:
 def _facts_sql(today: dt.date, ids: list[int] | None, changed_only: bool) -> tuple[str, list]:
     """The one statement: a row per account (of ``ids``, or all) with its facts, score, level,
     and the stored score/level (NULL when never scored); ``changed_only`` keeps only the rows
-    whose facts, score or level differ from the stored assessment."""
-    params: list = []
+    whose facts, score or level differ from the stored assessment.
+
+    Costly expressions are computed once per group inside the grouped subqueries (the engines
+    flatten plain subqueries and would repeat an expression wherever its alias is used)."""
     day = connection.ops.adapt_datefield_value(today)
     account, document = _table(CustomerAccount), _table(Document)
+    n = len(rules.REQUIRED_DOCUMENTS)
     only = ""
     if ids is not None:
         only = f" AND a.id IN ({', '.join(str(int(i)) for i in ids) or 'NULL'})"
@@ -95,17 +98,42 @@ def _facts_sql(today: dt.date, ids: list[int] | None, changed_only: bool) -> tup
     pay_sql, pay_params = payment_facts(today, ids).query.sql_with_params()
 
     # Documents of the account's company (company-wide or this account's own), per type:
-    # has one, has a valid one (no expiry, or expiring today or later), the latest expiry.
-    doc_cols, doc_params = [], []
-    for i, doc_type in enumerate(rules.REQUIRED_DOCUMENTS):
+    # ok (a valid one: no expiry, or expiring today or later), expired (only expired ones;
+    # the latest expiry is the evidence) or missing. Accounts without any are absent.
+    state, latest, doc_params = [], [], []
+    for doc_type in rules.REQUIRED_DOCUMENTS:
         t = _lit(doc_type)
-        doc_cols += [
-            f"MAX(CASE WHEN d.doc_type = {t} THEN 1 ELSE 0 END) AS has_{i}",
-            f"MAX(CASE WHEN d.doc_type = {t} AND (d.expires_on IS NULL OR d.expires_on >= %s)"
-            f" THEN 1 ELSE 0 END) AS ok_{i}",
-            f"MAX(CASE WHEN d.doc_type = {t} THEN d.expires_on END) AS latest_{i}",
-        ]
-        doc_params.append(day)
+        state.append(
+            f"CASE WHEN MAX(CASE WHEN d.doc_type = {t} AND (d.expires_on IS NULL"
+            f" OR d.expires_on >= %s) THEN 1 ELSE 0 END) = 1 THEN {DOC_STATE_OK}"
+            f" WHEN MAX(CASE WHEN d.doc_type = {t} THEN 1 ELSE 0 END) = 1"
+            f" THEN {DOC_STATE_EXPIRED} ELSE {DOC_STATE_MISSING} END"
+        )
+        latest.append(f"MAX(CASE WHEN d.doc_type = {t} THEN d.expires_on END)")
+    doc_cols = [f"{state[i]} AS s_{i}" for i in range(n)]
+    doc_cols += [f"{latest[i]} AS latest_{i}" for i in range(n)]
+    doc_params = [day] * n
+    doc_cols.append(" + ".join(f"({state[i]}) * {3**i}" for i in range(n)) + " AS facts_docs")
+    doc_params += [day] * n
+    expired_dates = " || ',' || ".join(
+        f"COALESCE(CASE WHEN ({state[i]}) = {DOC_STATE_EXPIRED} THEN CAST({latest[i]} AS TEXT)"
+        " END, '')"
+        for i in range(n)
+    )
+    doc_cols.append(
+        f"CASE WHEN {' OR '.join(f'({x}) = {DOC_STATE_EXPIRED}' for x in state)}"
+        f" THEN {expired_dates} ELSE '' END AS facts_expired"
+    )
+    doc_params += [day] * (2 * n)
+    doc_cols.append(
+        " + ".join(
+            f"CASE ({state[i]}) WHEN {DOC_STATE_MISSING} THEN {rules.DOC_MISSING_POINTS}"
+            f" WHEN {DOC_STATE_EXPIRED} THEN {rules.DOC_EXPIRED_POINTS} ELSE 0 END"
+            for i in range(n)
+        )
+        + " AS doc_points"
+    )
+    doc_params += [day] * n
     types = ", ".join(_lit(t) for t in rules.REQUIRED_DOCUMENTS)
     docs_sql = (
         f"SELECT a.id AS account_id, {', '.join(doc_cols)} FROM {document} d"
@@ -113,6 +141,7 @@ def _facts_sql(today: dt.date, ids: list[int] | None, changed_only: bool) -> tup
         f" WHERE d.doc_type IN ({types}) AND (d.account_id IS NULL OR d.account_id = a.id){only}"
         " GROUP BY a.id"
     )
+    all_missing = sum(DOC_STATE_MISSING * 3**i for i in range(n))
     new, confirmed = _lit(HitStatus.NEW), _lit(HitStatus.CONFIRMED)
     hits_sql = (
         f"SELECT h.company_id, SUM(CASE WHEN h.status = {new} THEN 1 ELSE 0 END) AS hits_new,"
@@ -120,21 +149,24 @@ def _facts_sql(today: dt.date, ids: list[int] | None, changed_only: bool) -> tup
         f" SUM(h.id) AS hits_key FROM {_table(ListHit)} h"
         f" WHERE h.closed_at IS NULL AND h.status IN ({new}, {confirmed}) GROUP BY h.company_id"
     )
-    states = ", ".join(
-        f"CASE WHEN dc.ok_{i} = 1 THEN {DOC_STATE_OK} WHEN dc.has_{i} = 1 THEN"
-        f" {DOC_STATE_EXPIRED} ELSE {DOC_STATE_MISSING} END AS s_{i}, dc.latest_{i}"
-        for i in range(len(rules.REQUIRED_DOCUMENTS))
-    )
     active = _lit(rules.ACTIVE_REGISTRY_STATUS)
-    # Layer 1: joined raw facts.
+    high = delay_high_risk_sql("p.delay_late", "p.delay_due")
+    large = int(rules.OVERDUE_LARGE * 100)
+    # Layer 1: every fact, as stored on RiskAssessment, and the points they are worth.
     base = (
-        f"SELECT a.id AS account_id, a.company_id, {states},"
-        " COALESCE(p.delay_late, 0) AS late, COALESCE(p.delay_due, 0) AS due,"
-        " COALESCE(p.overdue, 0) AS overdue,"
-        " COALESCE(h.hits_new, 0) AS hits_new, COALESCE(h.hits_confirmed, 0) AS hits_confirmed,"
-        " COALESCE(h.hits_key, 0) AS hits_key,"
+        "SELECT a.id AS account_id, a.company_id,"
+        f" {', '.join(f'dc.s_{i}, dc.latest_{i}' for i in range(n))},"
+        f" COALESCE(dc.facts_docs, {all_missing}) AS facts_docs,"
+        " COALESCE(dc.facts_expired, '') AS facts_expired,"
+        f" COALESCE(dc.doc_points, {n * rules.DOC_MISSING_POINTS}) AS doc_points,"
+        f" CASE WHEN {high} THEN p.delay_late ELSE 0 END AS facts_delay_late,"
+        f" CASE WHEN {high} THEN p.delay_due ELSE 0 END AS facts_delay_due,"
+        " COALESCE(CAST(ROUND(p.overdue * 100) AS BIGINT), 0) AS facts_overdue_cents,"
+        " COALESCE(h.hits_new, 0) AS facts_hits_new,"
+        " COALESCE(h.hits_confirmed, 0) AS facts_hits_confirmed,"
+        " COALESCE(h.hits_key, 0) AS facts_hits_key,"
         f" CASE WHEN r.status <> {active} THEN r.status ELSE '' END AS registry_status,"
-        " COALESCE(r.lawsuit_count, 0) AS lawsuits,"
+        " COALESCE(r.lawsuit_count, 0) AS facts_lawsuits,"
         f" CASE WHEN r.status <> {active} OR r.lawsuit_count > 0 THEN"
         f" (SELECT sn.as_of FROM {_table(RegistrySnapshot)} sn WHERE sn.id = r.snapshot_id)"
         " END AS registry_as_of"
@@ -145,65 +177,51 @@ def _facts_sql(today: dt.date, ids: list[int] | None, changed_only: bool) -> tup
         f" LEFT JOIN {_table(RegistryRecord)} r ON r.uscc = c.uscc"
         f" WHERE 1 = 1{only}"
     )
-    params += pay_params
-    params += doc_params
-    n = len(rules.REQUIRED_DOCUMENTS)
-    any_expired = " OR ".join(f"b.s_{i} = {DOC_STATE_EXPIRED}" for i in range(n))
-    expired_dates = " || ',' || ".join(
-        f"COALESCE(CASE WHEN b.s_{i} = {DOC_STATE_EXPIRED} THEN CAST(b.latest_{i} AS TEXT) END, '')"
-        for i in range(n)
-    )
-    high = delay_high_risk_sql("b.late", "b.due")
-    # Layer 2: the compact facts (the columns stored on RiskAssessment).
-    facts = (
-        "SELECT b.*,"
-        f" {' + '.join(f'b.s_{i} * {3**i}' for i in range(n))} AS facts_docs,"
-        f" CASE WHEN {any_expired} THEN {expired_dates} ELSE '' END AS facts_expired,"
-        f" CASE WHEN {high} THEN b.late ELSE 0 END AS facts_delay_late,"
-        f" CASE WHEN {high} THEN b.due ELSE 0 END AS facts_delay_due,"
-        " CAST(ROUND(b.overdue * 100) AS BIGINT) AS facts_overdue_cents,"
-        " b.hits_new AS facts_hits_new, b.hits_confirmed AS facts_hits_confirmed,"
-        " b.hits_key AS facts_hits_key,"
-        " CASE WHEN b.registry_as_of IS NULL THEN '' ELSE"
-        " b.registry_status || ' ' || CAST(b.registry_as_of AS TEXT) END AS facts_registry,"
-        " b.lawsuits AS facts_lawsuits,"
-        f" {' + '.join(f'CASE WHEN b.s_{i} = {DOC_STATE_MISSING} THEN 1 ELSE 0 END' for i in range(n))}"  # noqa: E501
-        " AS n_missing,"
-        f" {' + '.join(f'CASE WHEN b.s_{i} = {DOC_STATE_EXPIRED} THEN 1 ELSE 0 END' for i in range(n))}"  # noqa: E501
-        f" AS n_expired FROM ({base}) b"
-    )
-    large = int(rules.OVERDUE_LARGE * 100)
+    params = [*pay_params, *doc_params]
     points = (
-        f"f.n_missing * {rules.DOC_MISSING_POINTS} + f.n_expired * {rules.DOC_EXPIRED_POINTS}"
-        f" + CASE WHEN f.facts_delay_due > 0 THEN {rules.DELAY_RATE_POINTS} ELSE 0 END"
-        f" + CASE WHEN f.facts_overdue_cents >= {large} THEN {rules.OVERDUE_LARGE_POINTS}"
-        f" WHEN f.facts_overdue_cents > 0 THEN {rules.OVERDUE_POINTS} ELSE 0 END"
-        f" + f.hits_new * {rules.LIST_HIT_NEW_POINTS}"
-        f" + f.hits_confirmed * {rules.LIST_HIT_CONFIRMED_POINTS}"
-        f" + CASE WHEN f.registry_status <> '' THEN {rules.REGISTRY_INACTIVE_POINTS} ELSE 0 END"
-        f" + CASE WHEN f.lawsuits >= {rules.LAWSUITS_MANY} THEN {rules.LAWSUITS_MANY_POINTS}"
-        f" WHEN f.lawsuits > 0 THEN {rules.LAWSUITS_FEW_POINTS} ELSE 0 END"
+        "b.doc_points"
+        f" + CASE WHEN b.facts_delay_due > 0 THEN {rules.DELAY_RATE_POINTS} ELSE 0 END"
+        f" + CASE WHEN b.facts_overdue_cents >= {large} THEN {rules.OVERDUE_LARGE_POINTS}"
+        f" WHEN b.facts_overdue_cents > 0 THEN {rules.OVERDUE_POINTS} ELSE 0 END"
+        f" + b.facts_hits_new * {rules.LIST_HIT_NEW_POINTS}"
+        f" + b.facts_hits_confirmed * {rules.LIST_HIT_CONFIRMED_POINTS}"
+        f" + CASE WHEN b.registry_status <> '' THEN {rules.REGISTRY_INACTIVE_POINTS} ELSE 0 END"
+        f" + CASE WHEN b.facts_lawsuits >= {rules.LAWSUITS_MANY}"
+        f" THEN {rules.LAWSUITS_MANY_POINTS}"
+        f" WHEN b.facts_lawsuits > 0 THEN {rules.LAWSUITS_FEW_POINTS} ELSE 0 END"
     )
-    # Layer 3: score (capped) ...
-    scored = (
-        f"SELECT f.*, CASE WHEN {points} > {rules.MAX_SCORE} THEN {rules.MAX_SCORE}"
-        f" ELSE {points} END AS score FROM ({facts}) f"
-    )
-    # ... and level, next to the stored assessment.
-    level = (
-        f"CASE WHEN g.score >= {rules.HIGH_FROM} THEN {_lit(rules.RiskLevel.HIGH)}"
-        f" WHEN g.score >= {rules.MEDIUM_FROM} THEN {_lit(rules.RiskLevel.MEDIUM)}"
-        f" ELSE {_lit(rules.RiskLevel.LOW)} END"
+    score = f"CASE WHEN {points} > {rules.MAX_SCORE} THEN {rules.MAX_SCORE} ELSE {points} END"
+
+    def level(of: str) -> str:
+        return (
+            f"CASE WHEN {of} >= {rules.HIGH_FROM} THEN {_lit(rules.RiskLevel.HIGH)}"
+            f" WHEN {of} >= {rules.MEDIUM_FROM} THEN {_lit(rules.RiskLevel.MEDIUM)}"
+            f" ELSE {_lit(rules.RiskLevel.LOW)} END"
+        )
+
+    # Layer 2: score and level (computed for the rows returned only), next to the stored
+    # assessment.
+    registry = (
+        "CASE WHEN b.registry_as_of IS NULL THEN '' ELSE"
+        " b.registry_status || ' ' || CAST(b.registry_as_of AS TEXT) END"
     )
     sql = (
-        f"SELECT g.*, {level} AS level, ra.score AS old_score, ra.level AS old_level"
-        f" FROM ({scored}) g LEFT JOIN {_table(RiskAssessment)} ra"
-        " ON ra.account_id = g.account_id"
+        f"SELECT b.*, {registry} AS facts_registry, {score} AS score,"
+        f" {level(f'({score})')} AS level, ra.score AS old_score, ra.level AS old_level"
+        f" FROM ({base}) b LEFT JOIN {_table(RiskAssessment)} ra ON ra.account_id = b.account_id"
     )
     if changed_only:
+        # Same score ⇒ same level, so "level differs" only needs the stored row's own level
+        # against its own score (cheap); facts compared column by column.
+        facts = [c for c in FACT_COLUMNS if c != "facts_registry"]
         differs = " OR ".join(
-            ["ra.account_id IS NULL", "ra.score <> g.score", f"ra.level <> {level}"]
-            + [f"ra.{c} <> g.{c}" for c in FACT_COLUMNS]
+            [
+                "ra.account_id IS NULL",
+                f"ra.score <> {score}",
+                f"ra.level <> {level('ra.score')}",
+                f"ra.facts_registry <> {registry}",
+            ]
+            + [f"ra.{c} <> b.{c}" for c in facts]
         )
         sql += f" WHERE {differs}"
     return sql, params
@@ -234,6 +252,8 @@ def _factors(row: dict, hits: list[tuple[str, str, int]]) -> list[dict]:
     factors: list[dict] = []
     for i, doc_type in enumerate(rules.REQUIRED_DOCUMENTS):
         state = row[f"s_{i}"]
+        if state is None:  # no document of any required type
+            state = DOC_STATE_MISSING
         if state == DOC_STATE_MISSING:
             factors.append(_factor("doc_missing", rules.DOC_MISSING_POINTS, doc_type=doc_type))
         elif state == DOC_STATE_EXPIRED:
@@ -307,8 +327,16 @@ def _open_hits(rows: list[dict]) -> dict[int, list[tuple[str, str, int]]]:
     return hits
 
 
+def _no_jit(cur) -> None:
+    """PostgreSQL would JIT-compile the statement's long CASE expressions, which costs more
+    than running them (seconds at 100,000 accounts); off for this transaction only."""
+    if connection.vendor == "postgresql":
+        cur.execute("SET LOCAL jit = off")
+
+
 def _select(sql: str, params: list) -> list[dict]:
-    with connection.cursor() as cur:
+    with transaction.atomic(), connection.cursor() as cur:
+        _no_jit(cur)
         cur.execute(f"SELECT {', '.join(OUT)} FROM ({sql}) x ORDER BY account_id", params)
         return [dict(zip(OUT, r, strict=True)) for r in cur.fetchall()]
 
@@ -401,10 +429,10 @@ def _store(rows: list[dict], now, result: RescoreResult) -> list[RiskChange]:
                 )
             )
     with transaction.atomic():
-        RiskAssessment.objects.bulk_create(create, batch_size=1000)
-        RiskAssessment.objects.bulk_update(
-            update, ["score", "level", "factors", "computed_at", *FACT_COLUMNS], batch_size=500
-        )
+        # A changed assessment is replaced (nothing refers to it): one DELETE and one INSERT
+        # are far cheaper than bulk_update's CASE per column.
+        RiskAssessment.objects.filter(account_id__in=[r.account_id for r in update]).delete()
+        RiskAssessment.objects.bulk_create(create + update, batch_size=1000)
         RiskChange.objects.bulk_create([c for _, c in history], batch_size=1000)
     result.created += len(create)
     result.updated += len(update)
@@ -429,7 +457,8 @@ def _changed_rows(
                 yield [], at + len(chunk)
         return
     sql, params = _facts_sql(today, None, changed_only=True)
-    with connection.cursor() as cur:
+    with transaction.atomic(), connection.cursor() as cur:
+        _no_jit(cur)
         cur.execute(f"DROP TABLE IF EXISTS {TEMP}")
         cur.execute(
             f"CREATE TEMPORARY TABLE {TEMP} AS SELECT {', '.join(OUT)} FROM ({sql}) x", params
