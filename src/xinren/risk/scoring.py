@@ -387,36 +387,59 @@ class RescoreResult:
         }
 
 
+ASSESSMENT_COLUMNS = ("account_id", "score", "level", "factors", "computed_at", *FACT_COLUMNS)
+CHANGE_COLUMNS = (
+    "account_id",
+    "old_level",
+    "new_level",
+    "old_score",
+    "new_score",
+    "factors",
+    "changed_at",
+)
+
+
+def _insert(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Plain executemany INSERT of already adapted values (bulk_create's per-object work was
+    most of a first scoring's time)."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {_table(model)} ({', '.join(quote(c) for c in columns)})"
+        f" VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+    with connection.cursor() as cur:
+        for at in range(0, len(rows), 1000):
+            cur.executemany(sql, rows[at : at + 1000])
+
+
 def _store(rows: list[dict], now, result: RescoreResult) -> list[RiskChange]:
     """Write the new and changed assessments of these fact rows; history when score or level
-    changed (an account never scored counts as low/0 before). Returns the level changes."""
+    changed (an account never scored counts as low/0 before). Returns the level changes
+    (unsaved RiskChange objects, for the alerts)."""
     scores = _scores(rows)
-    create, update, history = [], [], []
+    at = connection.ops.adapt_datetimefield_value(now)
+    json = RiskAssessment._meta.get_field("factors")
+    assessments, replaced, history, level_changes = [], [], [], []
     for r in rows:
         account_id = r["account_id"]
         new = scores[account_id]
-        row = RiskAssessment(
-            account_id=account_id,
-            score=new.score,
-            level=new.level,
-            factors=new.factors,
-            computed_at=now,
-            **{c: r[c] for c in FACT_COLUMNS},
+        factors = json.get_db_prep_save(new.factors, connection)
+        assessments.append(
+            (account_id, new.score, new.level, factors, at, *(r[c] for c in FACT_COLUMNS))
         )
         if r["old_level"] is None:
-            create.append(row)
             old_score, old_level = None, ""
             changed = new.level != rules.RiskLevel.LOW or new.score != 0
-            level_changed = new.level != rules.RiskLevel.LOW
         else:
-            update.append(row)
+            replaced.append(account_id)
             old_score, old_level = r["old_score"], r["old_level"]
             changed = (old_score, old_level) != (new.score, new.level)
-            level_changed = old_level != new.level
         if changed:
-            history.append(
-                (
-                    level_changed,
+            history.append((account_id, old_level, new.level, old_score, new.score, factors, at))
+            if old_level != new.level:
+                level_changes.append(
                     RiskChange(
                         account_id=account_id,
                         old_level=old_level,
@@ -425,19 +448,19 @@ def _store(rows: list[dict], now, result: RescoreResult) -> list[RiskChange]:
                         new_score=new.score,
                         factors=new.factors,
                         changed_at=now,
-                    ),
+                    )
                 )
-            )
     with transaction.atomic():
         # A changed assessment is replaced (nothing refers to it): one DELETE and one INSERT
         # are far cheaper than bulk_update's CASE per column.
-        RiskAssessment.objects.filter(account_id__in=[r.account_id for r in update]).delete()
-        RiskAssessment.objects.bulk_create(create + update, batch_size=1000)
-        RiskChange.objects.bulk_create([c for _, c in history], batch_size=1000)
-    result.created += len(create)
-    result.updated += len(update)
+        if replaced:
+            RiskAssessment.objects.filter(account_id__in=replaced).delete()
+        _insert(RiskAssessment, ASSESSMENT_COLUMNS, assessments)
+        _insert(RiskChange, CHANGE_COLUMNS, history)
+    result.created += len(assessments) - len(replaced)
+    result.updated += len(replaced)
     result.changes += len(history)
-    return [c for level_changed, c in history if level_changed]
+    return level_changes
 
 
 def _changed_rows(
