@@ -312,3 +312,12 @@ def test_panel_says_when_registry_data_is_missing(account, rep):
     registry(account, "active")
     html = page.get(f"/risk/accounts/{account.pk}/").content.decode()
     assert "尚无该企业的工商数据" not in html
+
+
+def test_new_low_account_with_points_has_history_but_no_alert(account, officer):
+    add_document(account, "business_licence")  # three missing: 15 points, still low
+    result = rescore()
+    assert (result.changes, result.level_changes, result.alerts) == (1, 0, 0)
+    change = RiskChange.objects.get()
+    assert (change.old_level, change.new_level, change.new_score) == ("", "low", 15)
+    assert not Notification.objects.exists()

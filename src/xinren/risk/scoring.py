@@ -438,7 +438,7 @@ def _store(rows: list[dict], now, result: RescoreResult) -> list[RiskChange]:
             changed = (old_score, old_level) != (new.score, new.level)
         if changed:
             history.append((account_id, old_level, new.level, old_score, new.score, factors, at))
-            if old_level != new.level:
+            if (old_level or rules.RiskLevel.LOW) != new.level:  # never scored: was low
                 level_changes.append(
                     RiskChange(
                         account_id=account_id,
