@@ -9,7 +9,9 @@ list hits (new and confirmed counts, the sum of their ids); the registry status 
 and the lawsuit count (``kyc.RegistryRecord`` on the company's USCC) — then the score
 (``CASE``, the points of :mod:`xinren.risk.rules`) and the level, and compares facts, score
 and level with the stored assessment's. In the daily run only the rows that differ come back
-(through a temporary table read in id order, so memory stays bounded however many change);
+(their ids into a temporary table, then their fact rows a chunk of ids at a time with the same
+statement restricted to those ids, so memory stays bounded however many change — SQLite keeps
+temporary tables in memory here);
 their explained factors (``{code, group, points, evidence}``) are built in Python from those
 facts, written with history and alerts. Nothing changed → one statement, no write.
 
@@ -90,9 +92,13 @@ def _facts_sql(today: dt.date, ids: list[int] | None, changed_only: bool) -> tup
     day = connection.ops.adapt_datefield_value(today)
     account, document = _table(CustomerAccount), _table(Document)
     n = len(rules.REQUIRED_DOCUMENTS)
-    only = ""
+    only = hits_only = ""
     if ids is not None:
-        only = f" AND a.id IN ({', '.join(str(int(i)) for i in ids) or 'NULL'})"
+        listed = ", ".join(str(int(i)) for i in ids) or "NULL"
+        only = f" AND a.id IN ({listed})"
+        hits_only = (
+            f" AND h.company_id IN (SELECT company_id FROM {account} WHERE id IN ({listed}))"
+        )
 
     # Sales' rules, embedded as they are (one GROUP BY over the milestones).
     pay_sql, pay_params = payment_facts(today, ids).query.sql_with_params()
@@ -147,7 +153,8 @@ def _facts_sql(today: dt.date, ids: list[int] | None, changed_only: bool) -> tup
         f"SELECT h.company_id, SUM(CASE WHEN h.status = {new} THEN 1 ELSE 0 END) AS hits_new,"
         f" SUM(CASE WHEN h.status = {confirmed} THEN 1 ELSE 0 END) AS hits_confirmed,"
         f" SUM(h.id) AS hits_key FROM {_table(ListHit)} h"
-        f" WHERE h.closed_at IS NULL AND h.status IN ({new}, {confirmed}) GROUP BY h.company_id"
+        f" WHERE h.closed_at IS NULL AND h.status IN ({new}, {confirmed}){hits_only}"
+        " GROUP BY h.company_id"
     )
     active = _lit(rules.ACTIVE_REGISTRY_STATUS)
     high = delay_high_risk_sql("p.delay_late", "p.delay_due")
@@ -479,13 +486,14 @@ def _changed_rows(
             if not rows:
                 yield [], at + len(chunk)
         return
+    # All accounts: the statement keeps only the ids of the accounts that changed (a
+    # temporary table of integers, however many); their fact rows are then read back a
+    # chunk of ids at a time with the same statement restricted to those ids.
     sql, params = _facts_sql(today, None, changed_only=True)
     with transaction.atomic(), connection.cursor() as cur:
         _no_jit(cur)
         cur.execute(f"DROP TABLE IF EXISTS {TEMP}")
-        cur.execute(
-            f"CREATE TEMPORARY TABLE {TEMP} AS SELECT {', '.join(OUT)} FROM ({sql}) x", params
-        )
+        cur.execute(f"CREATE TEMPORARY TABLE {TEMP} AS SELECT account_id FROM ({sql}) x", params)
         cur.execute(f"SELECT COUNT(*) FROM {TEMP}")
         (count,) = cur.fetchone()
     done = total - count  # the unchanged ones
@@ -497,16 +505,16 @@ def _changed_rows(
         while True:
             with connection.cursor() as cur:
                 cur.execute(
-                    f"SELECT {', '.join(OUT)} FROM {TEMP} WHERE account_id > %s"
+                    f"SELECT account_id FROM {TEMP} WHERE account_id > %s"
                     " ORDER BY account_id LIMIT %s",
                     [last, batch],
                 )
-                rows = [dict(zip(OUT, r, strict=True)) for r in cur.fetchall()]
-            if not rows:
+                chunk = [r[0] for r in cur.fetchall()]
+            if not chunk:
                 break
-            last = rows[-1]["account_id"]
-            done += len(rows)
-            yield rows, done
+            last = chunk[-1]
+            done += len(chunk)
+            yield _select(*_facts_sql(today, chunk, changed_only=True)), done
     finally:
         with connection.cursor() as cur:
             cur.execute(f"DROP TABLE IF EXISTS {TEMP}")
