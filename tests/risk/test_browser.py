@@ -27,6 +27,9 @@ def world(transactional_db):
     rescore()
     milestones(rep, account, 2, 3, days_ago=20)
     list_hit(account, "new", "失信被执行人名单")
+    from .test_sql_scoring import registry
+
+    registry(account, "revoked", lawsuits=2)
     rescore()
     return account
 
@@ -44,6 +47,9 @@ def test_risk_list_and_panel(live_server, browser, world):
     assert "近六个月付款逾期率 40.0%（2/5 笔到期款项逾期），超过 20%" in panel
     assert "命中名单“失信被执行人名单”，待核实" in panel
     assert "缺少行业资质" in panel
+    assert "工商登记状态为“吊销”（2026-11-01 工商数据）" in panel
+    assert "涉诉案件 2 件（2026-11-01 工商数据）" in panel
+    assert "尚无该企业的工商数据" not in panel
     assert page.locator("[data-testid=risk-change]").count() == 2  # first score 15, then 100
     assert "仅限预付款" in page.inner_text("[data-testid=risk-policy]")
     page.screenshot(path=str(ARTIFACTS / "risk-panel.png"), full_page=True)

@@ -35,7 +35,7 @@ def test_account_panel_explains_and_shows_history(scored, rep):
     assert "已确认命中名单“经营异常名录”" in html
     assert html.count('data-testid="risk-change"') == 1
     assert "仅限预付款" in html  # the policy that now applies
-    assert "诉讼：尚无数据来源，未计分。" in html
+    assert "工商登记状态与诉讼：尚无该企业的工商数据" in html  # no registry record for it
     listing = page.get("/risk/").content.decode()
     assert scored.company.name in listing
     assert scored.company.name not in page.get("/risk/?level=medium").content.decode()
@@ -50,7 +50,7 @@ def test_api_account_risk_and_list(scored, rep):
     assert factor["label"] == "已确认命中名单“经营异常名录”"
     assert factor["evidence"]["list"] == "经营异常名录"
     assert [(h["old_level"], h["new_level"]) for h in body["history"]] == [("low", "high")]
-    assert len(body["not_assessed"]) == 2
+    assert len(body["not_assessed"]) == 1  # registry and lawsuits: no registry record
     items = client.get("/risk/accounts", level="high").json()["items"]
     assert [i["account_id"] for i in items] == [scored.pk]
     assert client.get("/risk/accounts", level="low").json()["items"] == []

@@ -51,15 +51,18 @@ def test_expired_document_counts_unless_a_valid_one_exists(account):
     assert score_account(account).factors == []
 
 
-def test_account_document_counts_only_for_its_account(account, rep):
+def test_account_document_counts_only_for_its_account(account, org):
     from tests import factories
+    from xinren.customers.models import CustomerAccount
 
     all_documents(account)
     Doc = add_document(account, "legal_rep_id").__class__
     Doc.objects.filter(doc_type="legal_rep_id").update(account=account)
     assert score_account(account).factors == []
-    other = factories.make_customer(rep, name="宁波另一家贸易有限公司")
-    other.company = account.company  # a second account of the same company
+    rep_b = factories.make_user(org.b_sales, "sales_rep", username="rep_b")
+    other = factories.make_customer(rep_b, name="宁波另一家贸易有限公司")
+    # A second account of the same company, in the other subsidiary.
+    CustomerAccount.objects.filter(pk=other.pk).update(company=account.company)
     s = score_account(other)
     assert [f["evidence"]["doc_type"] for f in s.factors] == ["legal_rep_id"]
 

@@ -22,7 +22,7 @@ def factors_out(factors: list[dict]) -> list[dict]:
     return [{**f, "label": str(rules.factor_label(f))} for f in factors]
 
 
-def risk_out(account, assessment, history=()) -> dict:
+def risk_out(account, assessment, history=(), not_assessed=None) -> dict:
     return {
         "account_id": account.pk,
         "company": account.company.name,
@@ -31,7 +31,10 @@ def risk_out(account, assessment, history=()) -> dict:
         "score": assessment.score if assessment else None,
         "computed_at": assessment.computed_at if assessment else None,
         "factors": factors_out(assessment.factors) if assessment else [],
-        "not_assessed": [str(x) for x in rules.NOT_ASSESSED],
+        "not_assessed": [
+            str(x)
+            for x in (selectors.not_assessed(account) if not_assessed is None else not_assessed)
+        ],
         "history": list(history),
     }
 
@@ -50,7 +53,15 @@ def list_risk(request, level: str = "high,medium", cursor: Cursor = None, limit:
     if not levels or any(x not in rules.RiskLevel.values for x in levels):
         raise field_error("level", _("风险等级只能是 low、medium、high。"), "choice")
     page = cursor_page(selectors.assessments(request.auth, levels), cursor=cursor, limit=limit)
+    known = selectors.registry_known([a.account.company.uscc for a in page.items])
     return {
-        "items": [risk_out(a.account, a) for a in page.items],
+        "items": [
+            risk_out(
+                a.account,
+                a,
+                not_assessed=[] if a.account.company.uscc in known else [rules.NO_REGISTRY_DATA],
+            )
+            for a in page.items
+        ],
         "next_cursor": page.next_cursor,
     }

@@ -22,6 +22,21 @@ class RiskAssessment(models.Model):
     # [{"code", "group", "points", "evidence": {...}}], labels rendered by rules.factor_label
     factors = models.JSONField(default=list)
     computed_at = models.DateTimeField(_("评估时间"))
+    # The compact facts the factors were built from (xinren.risk.scoring): the daily run
+    # recomputes them in SQL and compares them (and score, level) with these columns in the
+    # same statement, so only changed accounts reach Python. -1 = never recorded.
+    facts_docs = models.SmallIntegerField(
+        default=-1
+    )  # Σ state × 3^i, state 0 ok 1 expired 2 missing
+    facts_expired = models.CharField(max_length=64, blank=True, default="")  # expiry per type
+    facts_delay_late = models.IntegerField(default=0)  # late / due when over the rule, else 0 / 0
+    facts_delay_due = models.IntegerField(default=0)
+    facts_overdue_cents = models.BigIntegerField(default=0)
+    facts_hits_new = models.IntegerField(default=0)
+    facts_hits_confirmed = models.IntegerField(default=0)
+    facts_hits_key = models.BigIntegerField(default=0)  # Σ ids of the open hits counted
+    facts_registry = models.CharField(max_length=32, blank=True, default="")  # status + date
+    facts_lawsuits = models.IntegerField(default=0)
 
     class Meta:
         verbose_name = _("风险评估")

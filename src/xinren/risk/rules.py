@@ -3,11 +3,12 @@
 A score is the sum of its factors' points (at most 100); the level follows from the score.
 The payment-delay rule is sales' own (``xinren.sales.figures``: rate over 20 % in the six
 months before the day → high risk); it is worth :data:`DELAY_RATE_POINTS`, enough for "high"
-on its own, as is a confirmed watch-list hit.
+on its own, as is a confirmed watch-list hit or a registry status other than 存续.
 
-Not assessed yet (no data source in Xinren): the registry status (存续/注销/吊销 — the
-registry lookup is not built) and lawsuits. The panel says so (:data:`NOT_ASSESSED`) rather
-than counting them as clean.
+The registry status and the lawsuit count come from the registry table
+(``xinren.kyc.models.RegistryRecord``, one row per USCC, newest known, whichever provider or
+snapshot filled it). A company the registry table does not know is not scored on either; the
+panel says so (:data:`NO_REGISTRY_DATA`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from xinren.customers.models import DocumentType
+from xinren.kyc.models import RegistryStatus
 
 
 class RiskLevel(models.TextChoices):
@@ -53,6 +55,19 @@ OVERDUE_LARGE_POINTS = 25  # instead of OVERDUE_POINTS from this amount on
 # --- compliance ---------------------------------------------------------------------------------
 LIST_HIT_CONFIRMED_POINTS = 60
 LIST_HIT_NEW_POINTS = 30  # an open hit nobody has checked yet
+REGISTRY_INACTIVE_POINTS = 60  # registry status not 存续 (注销, 吊销, 停业, 清算, 迁出): high
+ACTIVE_REGISTRY_STATUS = RegistryStatus.ACTIVE
+
+# --- lawsuits -----------------------------------------------------------------------------------
+LAWSUITS_FEW_POINTS = 10  # 1 or 2 cases on record
+LAWSUITS_MANY = 3  # from this many cases on
+LAWSUITS_MANY_POINTS = 25  # instead of LAWSUITS_FEW_POINTS: medium together with anything else
+
+
+def lawsuit_points(count: int) -> int:
+    if count >= LAWSUITS_MANY:
+        return LAWSUITS_MANY_POINTS
+    return LAWSUITS_FEW_POINTS if count > 0 else 0
 
 
 def level_for(score: int) -> str:
@@ -76,6 +91,7 @@ GROUPS = {
     "qualification": _("资质"),
     "credit": _("信用"),
     "compliance": _("合规"),
+    "litigation": _("诉讼"),
 }
 FACTOR_GROUP = {
     "doc_missing": "qualification",
@@ -84,11 +100,10 @@ FACTOR_GROUP = {
     "overdue": "credit",
     "list_hit_confirmed": "compliance",
     "list_hit_new": "compliance",
+    "registry_status": "compliance",
+    "lawsuits": "litigation",
 }
-NOT_ASSESSED = (
-    _("工商登记状态（存续/注销/吊销）：工商信息查询尚未接入，未计分。"),
-    _("诉讼：尚无数据来源，未计分。"),
-)
+NO_REGISTRY_DATA = _("工商登记状态与诉讼：尚无该企业的工商数据（按统一社会信用代码），未计分。")
 
 
 def factor_label(factor: dict) -> str:
@@ -112,4 +127,11 @@ def factor_label(factor: dict) -> str:
         return _("已确认命中名单“%(list)s”") % ev
     if code == "list_hit_new":
         return _("命中名单“%(list)s”，待核实") % ev
+    if code == "registry_status":
+        return _("工商登记状态为“%(status)s”（%(as_of)s 工商数据）") % {
+            "status": RegistryStatus(ev["status"]).label,
+            "as_of": ev["as_of"],
+        }
+    if code == "lawsuits":
+        return _("涉诉案件 %(count)s 件（%(as_of)s 工商数据）") % ev
     return code

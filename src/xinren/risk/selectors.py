@@ -6,8 +6,10 @@ from django.db.models import QuerySet
 
 from xinren.customers.models import CustomerAccount
 from xinren.customers.selectors import visible_accounts
+from xinren.kyc.models import RegistryRecord
 from xinren.orgs.models import User
 
+from . import rules
 from .models import RiskAssessment, RiskChange
 from .rules import RiskLevel
 
@@ -38,3 +40,17 @@ def assessment_of(account: CustomerAccount) -> RiskAssessment | None:
 
 def history_of(account: CustomerAccount, limit: int = 50) -> QuerySet[RiskChange]:
     return RiskChange.objects.filter(account_id=account.pk)[:limit]
+
+
+def not_assessed(account: CustomerAccount) -> list:
+    """What could not be scored for the account: registry status and lawsuits when the
+    registry table does not know its company's USCC."""
+    return [] if registry_known([account.company.uscc]) else [rules.NO_REGISTRY_DATA]
+
+
+def registry_known(usccs) -> set[str]:
+    """Those of the USCCs the registry table has a record of (one query)."""
+    usccs = {u for u in usccs if u}
+    if not usccs:
+        return set()
+    return set(RegistryRecord.objects.filter(uscc__in=usccs).values_list("uscc", flat=True))

@@ -84,7 +84,7 @@ def account_risk(request, pk: int):
             "account": account,
             "assessment": assessment,
             "factors": factors,
-            "not_assessed": rules.NOT_ASSESSED,
+            "not_assessed": selectors.not_assessed(account),
             "history": selectors.history_of(account),
             "policy": policy,
             "nav": "risk",

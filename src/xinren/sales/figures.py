@@ -23,8 +23,12 @@ summed (CNY unless asked otherwise: mixing currencies in one sum would be meanin
   past D, ``paid_on > D`` also means "still unpaid on D", which the same test covers). No
   milestone due in the window → rate ``None``. Above 20 % (SPEC §3) is high risk.
 
-The delay rate has a set-based form (:func:`delay_counts`, :func:`annotate_delay_rate`): one
-GROUP BY query for any number of accounts, for the risk rules.
+The delay rate and the overdue amount are each defined once, as query expressions
+(:func:`delay_window_q`, :data:`LATE`, :func:`delay_aggregates`, :func:`overdue_q`,
+:func:`overdue_aggregate`, :func:`delay_high_risk_sql`); the per-account figures, the
+set-based forms (:func:`delay_counts`, :func:`overdue_amounts`, :func:`annotate_delay_rate`)
+and :func:`payment_facts` (both per account in one GROUP BY over the milestones, which risk
+scoring embeds in its one statement per run) are all built from them.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 from django.db.models import (
     Count,
@@ -46,7 +51,7 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce, Greatest, TruncMonth
 
 from .models import MONEY, Order, PaymentMilestone, Receipt
 from .money import DEFAULT_CURRENCY
@@ -54,6 +59,7 @@ from .money import DEFAULT_CURRENCY
 DSO_WINDOW_DAYS = 90
 DELAY_WINDOW_MONTHS = 6
 HIGH_RISK_DELAY_RATE = Decimal("0.20")
+RATE_QUANTUM = Decimal("0.0001")  # a delay rate is rounded half-up to this
 ZERO = Decimal("0.00")
 _MONEY = DecimalField(**MONEY)
 
@@ -101,26 +107,38 @@ def overdue_amount(account_id: int, as_of: dt.date, currency: str = DEFAULT_CURR
     return _outstanding_sum(milestones, as_of)
 
 
+def overdue_q(as_of: dt.date, currency: str = DEFAULT_CURRENCY) -> Q:
+    """Milestones that can be overdue on ``as_of``: due before it, of ``currency``, not fully
+    paid on or before it (``paid_on <= as_of`` owes nothing then)."""
+    unpaid = Q(paid_on__isnull=True) | Q(paid_on__gt=as_of)
+    return unpaid & Q(currency=currency, due_on__lt=as_of)
+
+
+def overdue_aggregate(as_of: dt.date, currency: str = DEFAULT_CURRENCY) -> Sum:
+    """Σ over those milestones of what is still open on ``as_of`` (amount − receipts received
+    on or before it, never below zero): the overdue amount of whatever the rows are grouped
+    by. The receipts subquery runs only for the rows the filter lets through."""
+    open_amount = Greatest(
+        ExpressionWrapper(F("amount") - _paid_by(as_of), output_field=_MONEY),
+        Value(ZERO, output_field=_MONEY),
+        output_field=_MONEY,
+    )
+    return Sum(open_amount, filter=overdue_q(as_of, currency), output_field=_MONEY)
+
+
 def overdue_amounts(
     account_ids, as_of: dt.date, currency: str = DEFAULT_CURRENCY
 ) -> dict[int, Decimal]:
     """The overdue amount of many accounts in one GROUP BY query (same rule as
-    :func:`overdue_amount`); accounts with nothing overdue are absent. A milestone fully paid
-    on or before ``as_of`` (``paid_on <= as_of``) owes nothing then, so only the others are
-    summed against their receipts."""
-    unpaid = Q(paid_on__isnull=True) | Q(paid_on__gt=as_of)
+    :func:`overdue_amount`); accounts with nothing overdue are absent."""
     rows = (
-        PaymentMilestone.objects.filter(
-            unpaid, account_id__in=account_ids, currency=currency, due_on__lt=as_of
-        )
-        .annotate(paid_by=_paid_by(as_of))
-        .filter(amount__gt=F("paid_by"))
-        .annotate(open=ExpressionWrapper(F("amount") - F("paid_by"), output_field=_MONEY))
+        PaymentMilestone.objects.filter(overdue_q(as_of, currency), account_id__in=account_ids)
         .order_by()
         .values("account_id")
-        .annotate(total=Sum("open"))
+        .annotate(total=overdue_aggregate(as_of, currency))
     )
-    return {r["account_id"]: _cents(r["total"]) for r in rows}
+    out = {r["account_id"]: _cents(r["total"]) for r in rows}
+    return {k: v for k, v in out.items() if v > 0}
 
 
 # --- days sales outstanding -------------------------------------------------------------------
@@ -165,7 +183,7 @@ class DelayRate:
         if not self.due:
             return None
         return (Decimal(self.late) / Decimal(self.due)).quantize(
-            Decimal("0.0001"), rounding=ROUND_HALF_UP
+            RATE_QUANTUM, rounding=ROUND_HALF_UP
         )
 
     @property
@@ -179,22 +197,63 @@ def delay_window(as_of: dt.date) -> tuple[dt.date, dt.date]:
     return months_before(as_of, DELAY_WINDOW_MONTHS), as_of
 
 
-LATE = Q(paid_on__isnull=True) | Q(paid_on__gt=F("due_on"))
+def delay_window_q(as_of: dt.date, prefix: str = "") -> Q:
+    start, end = delay_window(as_of)
+    return Q(**{f"{prefix}due_on__gte": start, f"{prefix}due_on__lt": end})
+
+
+def late_q(prefix: str = "") -> Q:
+    """A milestone is late: still not fully paid, or paid after its due date."""
+    return Q(**{f"{prefix}paid_on__isnull": True}) | Q(
+        **{f"{prefix}paid_on__gt": F(f"{prefix}due_on")}
+    )
+
+
+LATE = late_q()
+
+
+def delay_aggregates(as_of: dt.date) -> dict:
+    """``delay_due`` and ``delay_late`` of whatever the milestone rows are grouped by."""
+    window = delay_window_q(as_of)
+    return {
+        "delay_due": Count("pk", filter=window),
+        "delay_late": Count("pk", filter=window & LATE),
+    }
+
+
+def delay_high_risk_sql(late: str, due: str) -> str:
+    """:attr:`DelayRate.high_risk` as an SQL condition on two integer columns: the rate rounded
+    half-up to :data:`RATE_QUANTUM` is above :data:`HIGH_RISK_DELAY_RATE` exactly when
+    late / due ≥ threshold + quantum / 2 (over 20 %: late × 20000 ≥ due × 4001)."""
+    limit = Fraction(HIGH_RISK_DELAY_RATE + RATE_QUANTUM / 2)
+    return f"({due} > 0 AND {late} * {limit.denominator} >= {due} * {limit.numerator})"
 
 
 def delay_counts(account_ids, as_of: dt.date) -> dict[int, DelayRate]:
     """Delay counts of many accounts in one GROUP BY query (``account_ids``: a list or a
     queryset of account ids); accounts with no milestone due in the window are absent."""
-    start, end = delay_window(as_of)
     rows = (
-        PaymentMilestone.objects.filter(
-            account_id__in=account_ids, due_on__gte=start, due_on__lt=end
-        )
+        PaymentMilestone.objects.filter(delay_window_q(as_of), account_id__in=account_ids)
         .order_by()
         .values("account_id")
-        .annotate(due=Count("pk"), late=Count("pk", filter=LATE))
+        .annotate(**delay_aggregates(as_of))
     )
-    return {r["account_id"]: DelayRate(due=r["due"], late=r["late"]) for r in rows}
+    return {r["account_id"]: DelayRate(due=r["delay_due"], late=r["delay_late"]) for r in rows}
+
+
+def payment_facts(as_of: dt.date, account_ids=None, currency: str = DEFAULT_CURRENCY):
+    """One GROUP BY over the milestones: per account ``delay_due``, ``delay_late`` (the delay
+    rule) and ``overdue`` (the overdue rule, NULL or 0 when nothing is overdue), from the same
+    definitions as :func:`delay_counts` and :func:`overdue_amounts`. A queryset (``.query``
+    can be embedded in a larger statement); accounts with neither are absent."""
+    milestones = PaymentMilestone.objects.filter(delay_window_q(as_of) | overdue_q(as_of, currency))
+    if account_ids is not None:
+        milestones = milestones.filter(account_id__in=account_ids)
+    return (
+        milestones.order_by()
+        .values("account_id")
+        .annotate(**delay_aggregates(as_of), overdue=overdue_aggregate(as_of, currency))
+    )
 
 
 def payment_delay_rate(account_id: int, as_of: dt.date) -> DelayRate:
@@ -204,11 +263,8 @@ def payment_delay_rate(account_id: int, as_of: dt.date) -> DelayRate:
 def annotate_delay_rate(accounts: QuerySet, as_of: dt.date) -> QuerySet:
     """Any account queryset with ``delay_due`` and ``delay_late`` (integers) annotated, in the
     same query (for ordering or filtering, e.g. ``delay_late__gt=F("delay_due") * 0.2``)."""
-    start, end = delay_window(as_of)
-    in_window = Q(payment_milestones__due_on__gte=start, payment_milestones__due_on__lt=end)
-    late = Q(payment_milestones__paid_on__isnull=True) | Q(
-        payment_milestones__paid_on__gt=F("payment_milestones__due_on")
-    )
+    in_window = delay_window_q(as_of, prefix="payment_milestones__")
+    late = late_q(prefix="payment_milestones__")
     return accounts.annotate(
         delay_due=Count("payment_milestones", filter=in_window),
         delay_late=Count("payment_milestones", filter=in_window & late),
