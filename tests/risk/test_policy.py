@@ -470,3 +470,20 @@ def test_policy_page_saves_certificate_required(org):
     data.pop("certificate_required")
     client.post("/risk/policy/", data)
     assert not certificate_required(org.sub_a.pk)
+
+
+def test_imported_orders_need_the_certificate_when_required(account, rep, org):
+    turn_on(org.sub_a)
+    buf = io.StringIO()
+    csv.writer(buf).writerows(
+        [
+            ["订单编号", "档案号", "下单日期", "订单金额"],
+            ["SO-1", account.archive_no, "2026-03-01", "5"],
+        ]
+    )
+    result = imports.run_import(
+        actor=rep, kind="orders", content=buf.getvalue().encode(), filename="x.csv"
+    )
+    assert not result.applied and not Order.objects.exists()
+    (error,) = result.errors
+    assert (error.column, error.rule) == ("档案号", "certificate_required")
