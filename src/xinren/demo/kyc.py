@@ -56,7 +56,7 @@ from xinren.standards.names import name_key
 DISHONEST_LIST = "失信被执行人名单（示例）"
 ABNORMAL_LIST = "经营异常名录（示例）"
 REGISTRY_SOURCE = "国家企业信用信息公示系统（示例快照）"
-REGISTRY_MAX = 20000
+REGISTRY_MAX = 5000
 REQUIRED_IN = "XR-SW"  # the subsidiary that requires a certificate before contracting
 HISTORY_ACCOUNTS = 12  # late payers whose past year of risk is replayed
 DOCS = ("business_licence", "industry_qualification", "legal_rep_id", "premises_proof")
@@ -332,6 +332,14 @@ def _registry(result: KycDemo, today: dt.date, rng: random.Random) -> None:
     )
     if not companies:
         return
+    from xinren.quality.models import CompanyKey
+
+    # the normalised names the golden master keeps already (computing 1,000s is slow)
+    keys = dict(
+        CompanyKey.objects.filter(company__uscc__in=[c[0] for c in companies]).values_list(
+            "company__uscc", "name_key"
+        )
+    )
     now = timezone.now()
     snapshot = RegistrySnapshot.objects.create(
         source=REGISTRY_SOURCE, as_of=today - dt.timedelta(days=7), imported_at=now
@@ -360,7 +368,7 @@ def _registry(result: KycDemo, today: dt.date, rng: random.Random) -> None:
             RegistryRecord(
                 uscc=uscc,
                 name=name,
-                name_key=name_key(name),
+                name_key=keys.get(uscc) or name_key(name),
                 legal_rep=legal_rep or shareholders[0]["name"],
                 status=status,
                 registered_capital=capital
@@ -372,7 +380,7 @@ def _registry(result: KycDemo, today: dt.date, rng: random.Random) -> None:
                 snapshot=snapshot,
             )
         )
-    RegistryRecord.objects.bulk_create(records, batch_size=2000)
+    RegistryRecord.objects.bulk_create(records, batch_size=5000)
     snapshot.record_count = len(records)
     snapshot.save(update_fields=["record_count"])
     result.registry_records = len(records)
