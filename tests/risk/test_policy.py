@@ -487,3 +487,19 @@ def test_imported_orders_need_the_certificate_when_required(account, rep, org):
     assert not result.applied and not Order.objects.exists()
     (error,) = result.errors
     assert (error.column, error.rule) == ("档案号", "certificate_required")
+
+
+def test_a_rejected_recertification_loosens_nothing(account, rep, org):
+    """Setting off: the earlier conditional certificate's prepayment still applies after a
+    later rejection; the panel shows both."""
+    cert = certify(account, prepayment_required=True, decided_days_ago=30)
+    rejected = certify(account, status="rejected", decided_days_ago=1)
+    item = refusal(lambda: sales.create_order(actor=rep, account=account, data=order()))
+    assert item["rule"] == "cert_prepayment_only"
+    client = Client()
+    client.force_login(rep)
+    page = client.get(f"/risk/accounts/{account.pk}/").content.decode()
+    assert f"#{cert.pk}" in page and f"认证申请 #{rejected.pk} 已被拒绝" in page
+    turn_on(org.sub_a)
+    item = refusal(lambda: sales.create_order(actor=rep, account=account, data=order()))
+    assert (item["field"], item["rule"]) == ("account_id", "certificate_required")

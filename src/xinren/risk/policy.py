@@ -113,6 +113,12 @@ class Certification:
     required: bool  # the subsidiary requires a certificate before contracting
 
     @property
+    def in_force(self) -> bool:
+        """A certificate counts for "certificate required": issued, not expired, and not
+        followed by a rejection."""
+        return self.certificate is not None and self.rejected is None
+
+    @property
     def conditions(self) -> bool:
         c = self.certificate
         return bool(
@@ -121,8 +127,8 @@ class Certification:
 
 
 def certification_of(account, today=None) -> Certification:
-    """The certificate in force (None when expired or never issued, or when the latest
-    decision was a rejection), that rejection, and whether the subsidiary requires one."""
+    """The certificate in force (None when expired or never issued), the latest decision
+    when it was a rejection, and whether the subsidiary requires a certificate."""
     from xinren.kyc.certification import current_certificate
     from xinren.kyc.models import DECIDED, Application, ApplicationStatus
 
@@ -132,9 +138,9 @@ def certification_of(account, today=None) -> Certification:
         .order_by(F("decided_at").desc(nulls_last=True), "-id")
         .first()
     )
+    # A rejection decided after the certificate withdraws its standing for "certificate
+    # required", never its conditions: a refused re-certification loosens nothing.
     rejected = latest if latest and latest.status == ApplicationStatus.REJECTED else None
-    if rejected:
-        certificate = None  # a later rejection withdraws the earlier certificate's standing
     return Certification(certificate, rejected, certificate_required(account.business_unit_id))
 
 
@@ -160,7 +166,7 @@ def _require_certificate(account, cert: Certification) -> None:
             _("认证申请 #%(id)s 已被拒绝，本公司要求签约前须通过认证。") % {"id": cert.rejected.pk},
             "certificate_required",
         )
-    if cert.certificate is None:
+    if not cert.in_force:
         raise field_error(
             "account_id",
             _("客户没有有效的认证（未认证或已过期），本公司要求签约前须通过认证。"),
