@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from xinren.activities.models import LOG_WITHIN, Interaction
 from xinren.cadence.models import DEFAULT_VISIT_DAYS, AccountTier, Tier, TierChange
-from xinren.customers.models import Company, CustomerAccount
+from xinren.customers.models import Company, CustomerAccount, Document
 from xinren.sales.models import Contract, Order, OrderLine, PaymentMilestone, Receipt
 from xinren.timeline.models import TimelineEvent
 
@@ -164,6 +164,8 @@ def test_every_record_has_one_timeline_event(history):
         ("order", "sales.order"): Order.objects.count(),
         ("payment", "sales.paymentmilestone"): PaymentMilestone.objects.count(),
         ("payment", "sales.receipt"): Receipt.objects.count(),
+        # the 三证一照 of the demo's certified customers (xinren.demo.kyc)
+        ("document", "customers.document"): Document.objects.count(),
     }
     counted = {
         (row["kind"], row["source"]): row["n"]
@@ -177,6 +179,7 @@ def test_every_record_has_one_timeline_event(history):
         "sales.order": Order,
         "sales.paymentmilestone": PaymentMilestone,
         "sales.receipt": Receipt,
+        "customers.document": Document,
     }
     for source, model in models.items():
         ids = set(TimelineEvent.objects.filter(source=source).values_list("source_id", flat=True))

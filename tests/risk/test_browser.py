@@ -53,3 +53,40 @@ def test_risk_list_and_panel(live_server, browser, world):
     assert page.locator("[data-testid=risk-change]").count() == 2  # first score 15, then 100
     assert "仅限预付款" in page.inner_text("[data-testid=risk-policy]")
     page.screenshot(path=str(ARTIFACTS / "risk-panel.png"), full_page=True)
+
+
+def test_certificate_conditions_on_the_panel_and_the_required_switch(live_server, browser, world):
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from xinren.kyc.models import Application
+    from xinren.risk.policy import certificate_required
+
+    account = world
+    cert = Application.objects.create(
+        account=account,
+        status="conditional",
+        reason="成立不满两年",
+        decided_at=timezone.now(),
+        valid_until=timezone.localdate() + dt.timedelta(days=200),
+        prepayment_required=True,
+        credit_limit=Decimal("200000"),
+        credit_days=30,
+    )
+    factories.make_user(world.business_unit, "subsidiary_admin", username="subadmin")
+    page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    sign_in(page, live_server.url, "subadmin")
+    page.goto(f"{live_server.url}/risk/policy/?unit={account.business_unit_id}")
+    page.check("[data-testid=certificate-required]")
+    page.click("[data-testid=policy-form] button.btn-primary")
+    page.wait_for_selector("[data-testid=certificate-required]:checked")
+    assert certificate_required(account.business_unit_id)
+    page.screenshot(path=str(ARTIFACTS / "risk-policy-certificate-required.png"), full_page=True)
+    page.goto(f"{live_server.url}/risk/accounts/{account.pk}/")
+    card = page.inner_text("[data-testid=risk-certificate]")
+    assert f"有条件通过 #{cert.pk}" in card
+    assert "须预付款；信用天数最长 30 天；信用额度 200000.00 元" in card
+    assert "本公司要求签约前须通过认证：已满足。" in card
+    page.screenshot(path=str(ARTIFACTS / "risk-panel-certificate.png"), full_page=True)

@@ -80,6 +80,12 @@ CUSTOMER_STATUSES = {
     Lifecycle.LOST.value,
 }
 LATE_PAYER_SHARE = 0.15
+# Every DETERIORATE_EVERY-th account (a paying customer on credit) paid on time until
+# DETERIORATE_DAYS ago, then later and later: its overdue amount grows (medium risk), then its
+# delay rate passes 20 % (high) — the demo's "customer whose risk rises" (demo.kyc replays it).
+DETERIORATE_EVERY = 40
+DETERIORATE_AT = 5
+DETERIORATE_DAYS = 240
 LATE_LOG_SHARE = 0.07
 
 SUBJECTS = {
@@ -437,8 +443,17 @@ class HistoryGenerator:
             out.tier_changes.append(
                 (a.pk, before, tier, rng.choice(TIER_REASONS), a.owner_id, self.db_dt(when))
             )
+        turn = None
+        if (
+            customer
+            and not late_payer
+            and a.status != Lifecycle.LOST.value
+            and k % DETERIORATE_EVERY == DETERIORATE_AT
+            and (today - began).days > DETERIORATE_DAYS + 180
+        ):
+            turn = today - dt.timedelta(days=DETERIORATE_DAYS)
         if customer:
-            self.sales(a, rng, tier, began, ended, late_payer, out)
+            self.sales(a, rng, tier, began, ended, late_payer, out, turn=turn)
 
     def interactions(
         self, a, rng, tier, interval, began, ended, neglected, out
@@ -527,11 +542,11 @@ class HistoryGenerator:
                 last_visit = occurred
         return last_visit
 
-    def sales(self, a, rng, tier, began, ended, late_payer, out) -> None:
+    def sales(self, a, rng, tier, began, ended, late_payer, out, turn=None) -> None:
         today = self.today
-        rate = ORDERS_PER_YEAR[tier] * self.order_scale
+        rate = ORDERS_PER_YEAR[tier] * self.order_scale * (3 if turn else 1)
         median = ORDER_MEDIAN[tier] * 100
-        prepay_account = rng.random() < 0.12
+        prepay_account = rng.random() < 0.12 and turn is None
         credit = _weighted(rng, CREDIT_WEIGHTS[tier])
         # Contracts: one year each, renewed most of the time, until the account was lost.
         contracts: list[tuple[int, dt.date, dt.date]] = []  # (index, start, end)
@@ -671,7 +686,7 @@ class HistoryGenerator:
             for description, due, amount in parts:
                 mi = len(out.milestones)
                 paid = self.receipts(
-                    a, rng, mi, due, amount, prepay_account, late_payer, delay_mean
+                    a, rng, mi, due, amount, prepay_account, late_payer, delay_mean, turn
                 )
                 paid_total = sum(r[1] for r in paid)
                 paid_on = paid[-1][0] if paid and paid_total == amount else None
@@ -734,11 +749,17 @@ class HistoryGenerator:
                         )
                     )
 
-    def receipts(self, a, rng, mi, due, amount, prepay, late_payer, delay_mean):
+    def receipts(self, a, rng, mi, due, amount, prepay, late_payer, delay_mean, turn=None):
         """[(received_on, cents)] up to today, in date order."""
         today = self.today
         if prepay:
             return [(due, amount)] if due <= today else []
+        if turn is not None:  # on time before the turn, then later and later
+            if due < turn:
+                pay = self.weekday(due - dt.timedelta(days=rng.randrange(1, 6)))
+            else:
+                pay = due + dt.timedelta(days=10 + (due - turn).days // 2)
+            return [(pay, amount)] if pay <= today else []
         if late_payer and rng.random() < 0.85:
             pay = due + dt.timedelta(days=max(15, round(rng.gauss(delay_mean, 8))))
             partial = rng.random() < 0.25

@@ -86,3 +86,20 @@ class CreditPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.business_unit_id}: {self.level}"
+
+
+class CreditSetting(models.Model):
+    """Credit settings of one subsidiary that are not per level; on the group root it is the
+    group default. ``certificate_required``: no contract (nor an order outside one) for an
+    account without a certificate in force. Off unless set, so existing installs keep
+    working until a subsidiary turns it on."""
+
+    business_unit = models.OneToOneField(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    certificate_required = models.BooleanField(_("签约前须通过认证"), default=False)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("信用设置")
+
+    def __str__(self) -> str:
+        return f"{self.business_unit_id}: certificate_required={self.certificate_required}"

@@ -14,7 +14,7 @@ from xinren.core.errors import field_error
 from xinren.orgs.access import manageable_units, require_action
 from xinren.orgs.models import Action, OrgUnit, User
 
-from .models import CreditPolicy
+from .models import CreditPolicy, CreditSetting
 from .rules import RiskLevel
 
 MAX_CREDIT_DAYS = 365
@@ -52,13 +52,7 @@ def _limit(value) -> Decimal | None:
 def set_policy(
     *, actor: User, business_unit: OrgUnit, level: str, data: dict[str, Any]
 ) -> CreditPolicy:
-    require_action(actor, Action.CONFIGURE)
-    if not business_unit.is_business_unit():
-        raise field_error(
-            "business_unit", _("信用政策按子公司（或集团）设置。"), "not_business_unit"
-        )
-    if not configurable_units(actor).filter(pk=business_unit.pk).exists():
-        raise PermissionDenied(_("您无权配置该公司的信用政策。"))
+    _check_unit(actor, business_unit)
     if level not in RiskLevel.values:
         raise field_error("level", _("风险等级无效。"), "choice")
     values = {
@@ -88,12 +82,62 @@ def set_policy(
     return record
 
 
+def _check_unit(actor: User, business_unit: OrgUnit) -> None:
+    require_action(actor, Action.CONFIGURE)
+    if not business_unit.is_business_unit():
+        raise field_error(
+            "business_unit", _("信用政策按子公司（或集团）设置。"), "not_business_unit"
+        )
+    if not configurable_units(actor).filter(pk=business_unit.pk).exists():
+        raise PermissionDenied(_("您无权配置该公司的信用政策。"))
+
+
+@transaction.atomic
+def set_certificate_required(
+    *, actor: User, business_unit: OrgUnit, required: bool
+) -> CreditSetting:
+    """Turn "签约前须通过认证" on or off for a subsidiary (or, on the group root, for every
+    subsidiary without a setting of its own). Configure right, unit in the actor's scope."""
+    _check_unit(actor, business_unit)
+    record = CreditSetting.objects.select_for_update().filter(business_unit=business_unit).first()
+    before = snapshot(record) if record else {}
+    if record is None:
+        record = CreditSetting.objects.create(
+            business_unit=business_unit, certificate_required=bool(required)
+        )
+    elif record.certificate_required != bool(required):
+        record.certificate_required = bool(required)
+        record.version += 1
+        record.save()
+    else:
+        return record
+    record_change(
+        actor=actor,
+        action="update" if before else "create",
+        instance=record,
+        before=before,
+        after=snapshot(record),
+        org_unit_id=business_unit.pk,
+    )
+    return record
+
+
 @transaction.atomic
 def set_policies(
-    *, actor: User, business_unit: OrgUnit, data: dict[str, dict[str, Any]]
+    *,
+    actor: User,
+    business_unit: OrgUnit,
+    data: dict[str, dict[str, Any]],
+    certificate_required: bool | None = None,
 ) -> list[CreditPolicy]:
-    """Every level's policy at once (the settings page): all saved or none."""
-    return [
+    """Every level's policy at once (the settings page), and the certificate setting when
+    given: all saved or none."""
+    saved = [
         set_policy(actor=actor, business_unit=business_unit, level=level, data=values)
         for level, values in data.items()
     ]
+    if certificate_required is not None:
+        set_certificate_required(
+            actor=actor, business_unit=business_unit, required=certificate_required
+        )
+    return saved

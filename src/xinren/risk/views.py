@@ -20,8 +20,8 @@ from xinren.orgs.models import Action
 from xinren.web.paging import keyset_page
 
 from . import rules, selectors, services
-from .models import CreditPolicy
-from .policy import group_root, policies_for
+from .models import CreditPolicy, CreditSetting
+from .policy import certificate_required, certification_of, group_root, policies_for
 from .tasks import JOB_KIND
 
 PAGE = 50
@@ -87,6 +87,7 @@ def account_risk(request, pk: int):
             "not_assessed": selectors.not_assessed(account),
             "history": selectors.history_of(account),
             "policy": policy,
+            "certification": certification_of(account),
             "nav": "risk",
         },
     )
@@ -113,7 +114,12 @@ def policy_settings(request):
             for level in rules.RiskLevel.values
         }
         try:
-            services.set_policies(actor=request.user, business_unit=unit, data=data)
+            services.set_policies(
+                actor=request.user,
+                business_unit=unit,
+                data=data,
+                certificate_required=request.POST.get("certificate_required") == "on",
+            )
         except ValidationError as exc:
             errors = error_items(exc)
         else:
@@ -134,6 +140,8 @@ def policy_settings(request):
                 (level, label, policies[level], level in configured)
                 for level, label in rules.RiskLevel.choices
             ],
+            "certificate_required": certificate_required(unit.pk),
+            "certificate_required_own": CreditSetting.objects.filter(business_unit=unit).exists(),
             "errors": errors,
             "nav": "risk",
         },

@@ -108,6 +108,7 @@ SERVICE_FIELD = {
     "reference": "reference",
     "milestone_id": "number",
     "description": "description",
+    "account_id": "archive_no",  # the credit policy's certificate_required names the account
 }
 
 

@@ -133,6 +133,7 @@ class Command(BaseCommand):
         if not no_history:
             self._history(seed, history_years, quiet)
             self._quality()
+            self._kyc(world, seed)
             self._risk()
         self._print_users(world)
 
@@ -146,6 +147,19 @@ class Command(BaseCommand):
             f"{quality_demo.WEEKS} weeks of demo trend ({time.monotonic() - began:.1f} s)."
         )
 
+    def _kyc(self, world, seed: int) -> None:
+        from xinren.demo import kyc
+
+        began = time.monotonic()
+        result = kyc.load(world.admin, seed)
+        states = ", ".join(result.applications) or "none (loaded before)"
+        self.stdout.write(
+            f"Certification: {result.registry_records:,} registry records, "
+            f"{result.list_entries} list entries with {result.hits} hits, applications: {states}; "
+            f"certificate required before contracting in {kyc.REQUIRED_IN} "
+            f"({time.monotonic() - began:.1f} s)."
+        )
+
     def _risk(self) -> None:
         """Score every account once, as the daily job would tonight, so the risk pages show
         the customers whose payments slipped during the demo history (no alerts: nothing
@@ -153,10 +167,14 @@ class Command(BaseCommand):
         from xinren.risk import scoring
 
         began = time.monotonic()
+        from xinren.demo.kyc import risk_history
+
         result = scoring.rescore(alert=False)
+        replayed = risk_history()
         levels = ", ".join(f"{k} {v:,}" for k, v in sorted(result.by_level.items()))
         self.stdout.write(
-            f"Risk scores of {result.scored:,} accounts ({levels}) "
+            f"Risk scores of {result.scored:,} accounts ({levels}), "
+            f"{replayed} past changes of the late payers replayed "
             f"({time.monotonic() - began:.1f} s)."
         )
 
