@@ -345,6 +345,8 @@ def revoke_upload_link(request, application_id: Id, link_id: Id):
     return _link_out(
         links.revoke_link(actor=request.auth, application_id=application_id, link_id=link_id)
     )
+
+
 # --- business registry (工商登记) ----------------------------------------------------------------
 def _record_out(record) -> dict:
     return {

@@ -215,6 +215,8 @@ class UploadLinkCreatedOut(UploadLinkOut):
 
 class UploadLinkList(Schema):
     items: list[UploadLinkOut]
+
+
 # --- business registry (工商登记) ----------------------------------------------------------------
 class ShareholderOut(Schema):
     name: str

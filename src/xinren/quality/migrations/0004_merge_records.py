@@ -6,54 +6,103 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0005_search_grams'),
-        ('quality', '0003_dedupe_pairs'),
+        ("customers", "0005_search_grams"),
+        ("quality", "0003_dedupe_pairs"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MergeRecord',
+            name="MergeRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('actor_name', models.CharField(blank=True, max_length=150)),
-                ('merged_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='合并时间')),
-                ('survivor_ref', models.BigIntegerField(db_index=True, verbose_name='保留的客户')),
-                ('survivor_name', models.CharField(max_length=200)),
-                ('other_ref', models.BigIntegerField(db_index=True, verbose_name='被合并的客户')),
-                ('other_name', models.CharField(max_length=200)),
-                ('other_uscc', models.CharField(blank=True, max_length=18)),
-                ('other_snapshot', models.JSONField(default=dict)),
-                ('survivor_before', models.JSONField(default=dict)),
-                ('survivor_after', models.JSONField(default=dict)),
-                ('choices', models.JSONField(default=dict)),
-                ('moves', models.JSONField(default=list)),
-                ('removed', models.JSONField(default=list)),
-                ('pair_ids', models.JSONField(default=list)),
-                ('counts', models.JSONField(default=dict)),
-                ('undone_at', models.DateTimeField(blank=True, null=True, verbose_name='撤销时间')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('survivor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='customers.company')),
-                ('undone_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("actor_name", models.CharField(blank=True, max_length=150)),
+                (
+                    "merged_at",
+                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="合并时间"),
+                ),
+                ("survivor_ref", models.BigIntegerField(db_index=True, verbose_name="保留的客户")),
+                ("survivor_name", models.CharField(max_length=200)),
+                ("other_ref", models.BigIntegerField(db_index=True, verbose_name="被合并的客户")),
+                ("other_name", models.CharField(max_length=200)),
+                ("other_uscc", models.CharField(blank=True, max_length=18)),
+                ("other_snapshot", models.JSONField(default=dict)),
+                ("survivor_before", models.JSONField(default=dict)),
+                ("survivor_after", models.JSONField(default=dict)),
+                ("choices", models.JSONField(default=dict)),
+                ("moves", models.JSONField(default=list)),
+                ("removed", models.JSONField(default=list)),
+                ("pair_ids", models.JSONField(default=list)),
+                ("counts", models.JSONField(default=dict)),
+                ("undone_at", models.DateTimeField(blank=True, null=True, verbose_name="撤销时间")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "survivor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="customers.company",
+                    ),
+                ),
+                (
+                    "undone_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '客户合并记录',
-                'ordering': ['-merged_at', '-id'],
+                "verbose_name": "客户合并记录",
+                "ordering": ["-merged_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='MergedArchiveNo',
+            name="MergedArchiveNo",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('archive_no', models.CharField(db_index=True, max_length=24, verbose_name='档案编号')),
-                ('account_ref', models.BigIntegerField()),
-                ('into_account_ref', models.BigIntegerField()),
-                ('record', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='archive_nos', to='quality.mergerecord')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "archive_no",
+                    models.CharField(db_index=True, max_length=24, verbose_name="档案编号"),
+                ),
+                ("account_ref", models.BigIntegerField()),
+                ("into_account_ref", models.BigIntegerField()),
+                (
+                    "record",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="archive_nos",
+                        to="quality.mergerecord",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '已合并的档案编号',
+                "verbose_name": "已合并的档案编号",
             },
         ),
     ]

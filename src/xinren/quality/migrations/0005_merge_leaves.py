@@ -4,13 +4,11 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('quality', '0004_exports_records'),
-        ('quality', '0004_imports_templates'),
-        ('quality', '0004_measures_scores_tasks'),
-        ('quality', '0004_merge_records'),
+        ("quality", "0004_exports_records"),
+        ("quality", "0004_imports_templates"),
+        ("quality", "0004_measures_scores_tasks"),
+        ("quality", "0004_merge_records"),
     ]
 
-    operations = [
-    ]
+    operations = []
