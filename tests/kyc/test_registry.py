@@ -263,3 +263,98 @@ def test_api_lookup_snapshots_and_import(configurer, people, account):
                                       file=file())  # fmt: skip
     assert bad_date.status_code == 422
     assert [e["field"] for e in bad_date.json()["errors"]] == ["as_of"]
+
+
+# --- large files as a job ---------------------------------------------------------------------
+@pytest.fixture
+def as_job(settings, tmp_path, monkeypatch):
+    from xinren.kyc import registry_import
+
+    settings.MEDIA_ROOT = tmp_path
+    monkeypatch.setattr(registry_import, "INLINE_MAX_ROWS", 1)
+    return tmp_path / "imports"
+
+
+def test_page_import_of_a_large_file_shows_the_report_when_the_job_ends(configurer, people, as_job):
+    admin = page(configurer)
+    uscc = factories.valid_uscc()
+    content = csv_bytes([HEADER, row("甲公司", uscc), row("乙公司", "123")])
+    answer = admin.post("/kyc/registry/", {
+        "source": "公示系统", "as_of": "2026-10-01", "mode": "all",
+        "file": SimpleUploadedFile("r.csv", content),
+    })  # fmt: skip
+    assert answer.status_code == 302 and "?job=" in answer["Location"]
+    job_id = answer["Location"].split("?job=")[1]
+    # the failed all-or-nothing import's row report is on the page after the job
+    text = admin.get(answer["Location"]).content.decode()
+    assert 'data-testid="registry-import-job"' in text
+    assert 'data-testid="not-applied"' in text and "uscc_length" in text and "第" not in text
+    assert not RegistryRecord.objects.filter(uscc=uscc).exists()
+    assert list(as_job.iterdir()) == []
+    # and on the partial the progress bar polls (htmx), for its creator only
+    partial = admin.get(f"/kyc/registry/jobs/{job_id}/")
+    assert partial.status_code == 200 and "uscc_length" in partial.content.decode()
+    assert page(people["rep"]).get(f"/kyc/registry/jobs/{job_id}/").status_code == 404
+    assert page(people["rep"]).get("/kyc/registry/", {"job": job_id}).status_code == 404
+    assert admin.get("/kyc/registry/", {"job": "not-a-uuid"}).status_code == 404
+    ok = admin.post("/kyc/registry/", {
+        "source": "公示系统", "as_of": "2026-10-01", "mode": "valid",
+        "file": SimpleUploadedFile("r.csv", content),
+    }, follow=True)  # fmt: skip
+    text = ok.content.decode()
+    assert 'data-testid="registry-import-result"' in text and "已写入" in text
+    assert RegistryRecord.objects.get(uscc=uscc).name == "甲公司"
+
+
+def test_a_running_job_polls_its_own_partial(configurer):
+    from xinren.jobs.services import start
+
+    job = start("kyc_registry_import", configurer)
+    text = page(configurer).get(f"/kyc/registry/jobs/{job.pk}/").content.decode()
+    assert f'hx-get="/kyc/registry/jobs/{job.pk}/"' in text
+    other = start("customer_import", configurer)  # another kind of job: not this page's
+    assert page(configurer).get(f"/kyc/registry/jobs/{other.pk}/").status_code == 404
+
+
+def test_api_import_of_a_large_file_answers_202_with_the_job(configurer, people, as_job):
+    uscc = factories.valid_uscc()
+    content = csv_bytes([HEADER, row("甲公司", uscc), row("乙公司", "123")])
+    body = {"source": "接口导入", "as_of": "2026-10-02"}
+    file = lambda: SimpleUploadedFile("r.csv", content, content_type="text/csv")  # noqa: E731
+    client = api(configurer)
+    refused = client.upload("/kyc/registry/import", **body, file=file())
+    assert refused.status_code == 202, refused.content
+    data = refused.json()
+    assert data["status_url"] == f"/api/v1/jobs/{data['id']}" == refused["Location"]
+    job = client.get(f"/jobs/{data['id']}").json()
+    assert job["status"] == "done" and job["result"]["applied"] is False
+    [error] = job["result"]["errors"]
+    assert (error["row"], error["column"], error["rule"]) == (3, "统一社会信用代码", "uscc_length")
+    assert not RegistryRecord.objects.filter(uscc=uscc).exists()
+    ok = client.upload("/kyc/registry/import", **body, mode="valid", file=file())
+    result = client.get(f"/jobs/{ok.json()['id']}").json()["result"]
+    assert (result["applied"], result["added"], result["failed_rows"]) == (True, 1, 1)
+    assert RegistryRecord.objects.get(uscc=uscc).snapshot_id == result["snapshot_id"]
+    assert api(people["rep"]).get(f"/jobs/{data['id']}").status_code == 404
+    assert api(people["rep"]).upload("/kyc/registry/import", **body, file=file()).status_code == 403
+
+
+# --- the lookup names the user's customers ---------------------------------------------------
+def test_lookup_lists_the_customers_in_scope_by_uscc_else_by_name(people, account):
+    register(account.company)
+    rep = page(people["rep"])
+    text = rep.get("/kyc/registry/", {"q": account.company.uscc}).content.decode()
+    assert f'href="/customers/{account.company_id}/" data-testid="registry-customer"' in text
+    other = page(people["other"]).get("/kyc/registry/", {"q": account.company.uscc})
+    assert 'data-testid="registry-no-customer"' in other.content.decode()
+    assert account.company.name not in other.content.decode().split("registry-customers")[1]
+    # no USCC on the customer: the same normalised name finds it; another USCC does not
+    nameless = factories.make_customer(people["rep"], name="杭州明远科技有限公司").company
+    type(nameless).objects.filter(pk=nameless.pk).update(uscc=None)
+    register(uscc=factories.valid_uscc(), name="杭州明远科技 有限公司")
+    text = rep.get("/kyc/registry/", {"q": "明远科技"}).content.decode()
+    assert f'href="/customers/{nameless.pk}/" data-testid="registry-customer"' in text
+    coded = factories.make_customer(people["rep"], name="苏州临风贸易有限公司").company
+    register(uscc=factories.valid_uscc(), name="苏州临风贸易有限公司")
+    text = rep.get("/kyc/registry/", {"q": "临风贸易"}).content.decode()
+    assert f"/customers/{coded.pk}/" not in text and 'data-testid="registry-no-customer"' in text

@@ -72,3 +72,52 @@ def test_import_lookup_and_application_side_by_side(live_server, browser, world,
         "registry-line-legal_rep",
     ]
     page.screenshot(path=str(ARTIFACTS / "kyc-registry-application.png"), full_page=True)
+
+
+def test_a_large_import_shows_progress_then_the_row_report(
+    live_server, browser, world, tmp_path, settings, monkeypatch
+):
+    """A file over the inline limit is a job: the page shows its progress bar while it runs
+    and the row report when it ends — here a refused all-or-nothing file, nothing stored."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from xinren.jobs import services as jobs
+    from xinren.kyc import registry_import
+    from xinren.orgs.models import User
+
+    settings.MEDIA_ROOT = tmp_path / "data"
+    monkeypatch.setattr(registry_import, "INLINE_MAX_ROWS", 1)
+    admin = User.objects.get(username="admin")
+    page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    sign_in(page, live_server.url, "admin")
+    # a job still running: the progress bar (the worker is elsewhere; progress set by hand)
+    running = jobs.start(registry_import.JOB_KIND, admin)
+    jobs.mark_running(running.pk)
+    jobs.report(running.pk, 80_000, 200_000, "检查行")
+    type(running).objects.filter(pk=running.pk).update(
+        started_at=timezone.now() - dt.timedelta(seconds=30)
+    )
+    page.goto(f"{live_server.url}/kyc/registry/?job={running.pk}")
+    page.wait_for_selector("[data-testid=registry-import-job] .progress")
+    assert "40%" in page.inner_text("[data-testid=registry-import-job]")
+    page.screenshot(path=str(ARTIFACTS / "kyc-registry-job-running.png"), full_page=True)
+
+    snapshot = tmp_path / "工商登记.csv"
+    snapshot.write_bytes(csv_bytes([
+        HEADER,
+        row("宁波明远科技有限公司", factories.valid_uscc()),
+        row("温州临风贸易有限公司", "91330100XXXX", status="不明"),
+    ]))  # fmt: skip
+    page.goto(f"{live_server.url}/kyc/registry/")
+    page.fill("#id_source", "国家企业信用信息公示系统")
+    page.fill("#id_as_of", "2026-10-01")
+    page.set_input_files("#id_file", str(snapshot))
+    page.click("[data-testid=registry-import]")
+    page.wait_for_selector("[data-testid=registry-import-result]")
+    assert "?job=" in page.url
+    result = page.inner_text("[data-testid=registry-import-result]")
+    assert "未写入任何数据" in result and "uscc_length" in result and "status" in result
+    assert RegistryRecord.objects.count() == 0
+    page.screenshot(path=str(ARTIFACTS / "kyc-registry-job-refused.png"), full_page=True)

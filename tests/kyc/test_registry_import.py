@@ -258,3 +258,111 @@ def test_command(configurer, tmp_path):
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("import-registry", str(path), "--as", configurer.username, "--source",
                      "x", "--as-of", "1.10.2026")  # fmt: skip
+
+
+# --- large files: a background job with progress ---------------------------------------------
+@pytest.fixture
+def as_job(settings, tmp_path, monkeypatch):
+    """Every file counts as large (imported by the worker, run eagerly under pytest), and the
+    data dir is a temporary folder so the saved upload can be seen removed."""
+    from xinren.kyc import registry_import
+
+    settings.MEDIA_ROOT = tmp_path
+    monkeypatch.setattr(registry_import, "INLINE_MAX_ROWS", 1)
+    return tmp_path / "imports"
+
+
+def _start(actor, content, *, mode="all"):
+    from xinren.kyc.registry_import import start_registry_import
+
+    return start_registry_import(actor=actor, content=content, filename="r.csv",
+                                 source="公示系统", as_of=TODAY, mode=mode)  # fmt: skip
+
+
+def test_a_small_file_is_imported_at_once_without_a_job(configurer, settings, tmp_path):
+    from xinren.jobs.models import JobRun
+
+    settings.MEDIA_ROOT = tmp_path
+    report, job = _start(configurer, csv_bytes([HEADER, row("甲公司", factories.valid_uscc())]))
+    assert job is None and report.applied and report.added == 1
+    assert not JobRun.objects.exists() and not (tmp_path / "imports").exists()
+
+
+def test_a_large_file_is_a_job_whose_result_is_the_report(configurer, as_job):
+    from xinren.jobs.models import JobStatus
+
+    a, b = factories.valid_uscc(), factories.valid_uscc()
+    content = csv_bytes([HEADER, row("甲公司", a), row("乙公司", b), row("甲公司", a)])
+    report, job = _start(configurer, content)
+    assert report is None
+    job.refresh_from_db()
+    assert (job.kind, job.status, job.created_by) == ("kyc_registry_import", JobStatus.DONE,
+                                                     configurer)  # fmt: skip
+    # progress counted rows checked then rows written: 3 rows → 6 steps, all done
+    assert (job.done, job.total, job.percent) == (6, 6, 100)
+    result = job.result
+    assert (result["applied"], result["total"], result["added"], result["failed_rows"]) == (
+        True, 3, 2, 0,
+    )  # fmt: skip
+    assert [(d["row"], d["rule"]) for d in result["duplicates"]] == [(4, "duplicate")]
+    snap = RegistrySnapshot.objects.get()
+    assert result["snapshot_id"] == snap.pk and snap.record_count == 2
+    assert "已导入" in result["message"]
+    assert list(as_job.iterdir()) == []  # the saved upload is removed
+
+
+def test_a_refused_all_or_nothing_job_keeps_the_row_report(configurer, as_job):
+    good = factories.valid_uscc()
+    content = csv_bytes([HEADER, row("甲公司", good), row("乙公司", "123", status="不明")])
+    _report, job = _start(configurer, content)
+    job.refresh_from_db()
+    assert job.status == "done" and job.result["applied"] is False
+    assert {(e["row"], e["column"], e["rule"]) for e in job.result["errors"]} == {
+        (3, "统一社会信用代码", "uscc_length"),
+        (3, "登记状态", "status"),
+    }
+    assert job.result["failed_rows"] == 1 and "没有导入任何数据" in job.result["message"]
+    assert not RegistryRecord.objects.exists() and not RegistrySnapshot.objects.exists()
+    assert list(as_job.iterdir()) == []
+    # valid rows only: the good one stored, the bad one still reported
+    _report, job = _start(configurer, content, mode="valid")
+    job.refresh_from_db()
+    assert (job.result["applied"], job.result["added"], job.result["failed_rows"]) == (True, 1, 1)
+    assert RegistryRecord.objects.get().uscc == good
+
+
+def test_a_large_unreadable_file_ends_the_job_with_the_file_error(configurer, as_job):
+    content = csv_bytes([["名称", "法定代表人"], ["甲公司", "张三"], ["乙公司", "李四"]])
+    _report, job = _start(configurer, content)
+    job.refresh_from_db()
+    assert job.status == "done" and job.result["applied"] is False
+    assert "统一社会信用代码" in job.result["file_error"]
+    assert list(as_job.iterdir()) == []
+
+
+def test_rights_and_fields_are_refused_before_any_job(configurer, org, as_job):
+    from xinren.jobs.models import JobRun
+
+    rep = factories.make_user(org.a_sales, "sales_rep", username="rep")
+    content = csv_bytes([HEADER, row("甲公司", factories.valid_uscc()), row("乙", "1")])
+    with pytest.raises(PermissionDenied):
+        _start(rep, content)
+    from xinren.kyc.registry_import import start_registry_import
+
+    with pytest.raises(ValidationError) as exc:
+        start_registry_import(actor=configurer, content=content, filename="r.csv", source="",
+                              as_of=TODAY)  # fmt: skip
+    assert set(exc.value.error_dict) == {"source"}
+    assert not JobRun.objects.exists() and not as_job.exists()
+
+
+def test_command_prints_progress(configurer, tmp_path):
+    path = tmp_path / "registry.csv"
+    path.write_bytes(csv_bytes([HEADER, *(row(f"公司{i}", factories.valid_uscc())
+                                          for i in range(5))]))  # fmt: skip
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import-registry", str(path), "--as", configurer.username, "--source",
+                 "公示系统", "--as-of", "2026-10-01", stdout=out, stderr=err)  # fmt: skip
+    assert "added 5" in out.getvalue()
+    lines = err.getvalue().splitlines()
+    assert lines[0].startswith("检查行 0/10") and lines[-1].endswith("10/10 (100%)")

@@ -1,7 +1,8 @@
 """Scope of the registry views, generated: every built-in role × where the customer sits.
 Registry records are public registry data (the 工商登记 page and API answer every role with the
-view right, and name no customer); what links a record to a customer — the company panel and
-the application page's side-by-side view — is shown only inside the user's data scope."""
+view right); what links a record to a customer — the lookup's list of matching customers, the
+company panel and the application page's side-by-side view — is shown only inside the user's
+data scope."""
 
 from __future__ import annotations
 
@@ -47,6 +48,12 @@ def test_registry_views_scope(role):
         panel = page.get(f"/customers/{company.pk}/list-hits/").content.decode()
         assert ('data-testid="company-registry"' in panel) is seen, position
         assert (rep_of[position] in panel) is seen, position
+        # the lookup names the customers the record describes: only those in scope
+        found = page.get("/kyc/registry/", {"q": company.uscc}).content.decode()
+        assert found.count('data-testid="registry-record"') == 1, position
+        link = f'href="/customers/{company.pk}/" data-testid="registry-customer"'
+        assert (link in found) is seen, position
+        assert ('data-testid="registry-no-customer"' in found) is not seen, position
         answer = page.get(f"/kyc/applications/{app_of[position].pk}/")
         assert answer.status_code == (200 if seen else 404), position
         if seen:

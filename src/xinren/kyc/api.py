@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Literal
 
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router
 from ninja.files import UploadedFile
@@ -34,6 +37,7 @@ from .schemas import (
     ListImportOut,
     ReferenceIn,
     RegistryImportIn,
+    RegistryImportJobOut,
     RegistryImportOut,
     RegistryRecordPage,
     RegistrySnapshotPage,
@@ -386,18 +390,33 @@ def registry_snapshots(request, cursor: Cursor = None, limit: int = page_size())
     return page
 
 
-@router.post("/kyc/registry/import", response={200: RegistryImportOut, **ERRORS})
-def import_registry(request, file: File[UploadedFile], data: Form[RegistryImportIn]):
+@router.post(
+    "/kyc/registry/import", response={200: RegistryImportOut, 202: RegistryImportJobOut, **ERRORS}
+)
+def import_registry(
+    request, response: HttpResponse, file: File[UploadedFile], data: Form[RegistryImportIn]
+):
     """Import a registry snapshot from CSV (UTF-8, UTF-8 with BOM, GBK/GB18030) or Excel:
-    records upserted by USCC. ``mode``: ``all`` stores nothing when any row breaks a rule
-    (answered 422, each row problem an error naming the column and the rule); ``valid``
-    stores the valid rows and reports the rest. Needs the configure right."""
+    records upserted by USCC. ``mode``: ``all`` stores nothing when any row breaks a rule;
+    ``valid`` stores the valid rows and reports the rest. Needs the configure right.
+
+    A file of at most 2,000 rows is imported at once: 200 with the report, or 422 naming
+    each row problem (mode ``all``). A larger one is imported in the background: 202 with
+    the job (``Location`` and ``status_url`` point at ``GET /api/v1/jobs/{id}``), whose
+    ``result`` holds the same report when ``status`` is done (``applied`` false and
+    ``errors`` when mode ``all`` refused the file)."""
     if file.size is not None and file.size > MAX_UPLOAD:
         raise field_error("file", _("文件过大（上限 20 MB）。"), "max_size")
-    report = registry_import.import_registry(
+    report, job = registry_import.start_registry_import(
         actor=request.auth, content=file.read(), filename=file.name or "",
         source=data.source, as_of=data.as_of, mode=data.mode,
+        language=get_language() or "zh-hans",
     )  # fmt: skip
+    if job is not None:
+        url = reverse("api:get_job", kwargs={"job_id": job.pk})
+        response["Location"] = url
+        job.status_url = url
+        return Status(202, job)
     if not report.applied and report.errors:
         detail = _("没有导入任何数据：%(count)s 行有错误。") % {"count": report.failed_rows}
         return Status(
@@ -410,12 +429,5 @@ def import_registry(request, file: File[UploadedFile], data: Form[RegistryImport
                 ],
             },
         )
-    return {
-        "applied": report.applied,
-        "snapshot_id": report.snapshot.pk if report.snapshot else None,
-        "total": report.total, "added": report.added, "updated": report.updated,
-        "unchanged": report.unchanged, "older": report.older,
-        "failed_rows": report.failed_rows,
-        "errors": [e.__dict__ for e in report.errors[:MAX_REPORTED]],
-        "duplicates": [e.__dict__ for e in report.duplicates[:MAX_REPORTED]],
-    }  # fmt: skip
+    result = registry_import.report_result(report)
+    return {k: result[k] for k in RegistryImportOut.model_fields}

@@ -21,6 +21,13 @@ snapshot may cover only some companies); a record last set from a snapshot dated
 one's ``as_of`` is not overwritten by older data (counted as ``older``). Mode ``all``
 (default) stores nothing when any row breaks a rule; ``valid`` stores the valid rows.
 Rows with the same USCC are merged into the first and reported.
+
+:func:`start_registry_import` is the door pages and the API use: a small file (at most
+:data:`INLINE_MAX_ROWS` rows, about a second of work) is imported in the request and its
+report returned; a larger one is saved under the data directory and imported by the
+background worker as a job (``kyc_registry_import``, :func:`xinren.kyc.tasks.import_registry_file`)
+whose result is :func:`report_result` — the same counts and row report — so the page and
+``GET /api/v1/jobs/{id}`` show it when the job ends.
 """
 
 from __future__ import annotations
@@ -28,6 +35,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -39,7 +48,7 @@ from django.utils.translation import gettext as _
 from xinren.audit.models import ChangeLog
 from xinren.audit.services import record_change, snapshot
 from xinren.core.errors import field_error
-from xinren.core.tables import parse_capital, parse_date, read_table
+from xinren.core.tables import parse_capital, parse_date, read_table, stash_dir
 from xinren.orgs.access import require_action
 from xinren.orgs.models import Action, User
 from xinren.standards.names import name_key
@@ -50,6 +59,14 @@ from .models import RegistryRecord, RegistrySnapshot, RegistryStatus
 
 MODES = ("all", "valid")
 BATCH = 2000
+# Files up to this many data rows are imported in the request: about a second of work (under
+# the two-second progress-bar rule), and the caller gets the report in one answer. A file
+# larger than INLINE_MAX_BYTES is not even read in the request (it cannot fit anyway).
+INLINE_MAX_ROWS = 2000
+INLINE_MAX_BYTES = 1024 * 1024
+PROGRESS_EVERY_ROWS = 500
+MAX_KEPT = 1000  # row problems kept with a job's result (the page shows the first 200)
+JOB_KIND = "kyc_registry_import"
 
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "name": ("企业名称", "名称", "市场主体名称", "主体名称", "单位名称", "公司名称", "name",
@@ -160,9 +177,15 @@ class ParsedRegistry:
         return len({e.row for e in self.errors})
 
 
-def parse_registry_file(content: bytes, filename: str) -> ParsedRegistry:
+def parse_registry_file(
+    content: bytes, filename: str, on_progress: Callable[..., None] | None = None
+) -> ParsedRegistry:
     """Every row checked; raises ``ImportFileError`` for a file that cannot be read at all
-    (encoding, format, size, no USCC or name column, no data rows)."""
+    (encoding, format, size, no USCC or name column, no data rows). ``on_progress(done,
+    total, message)`` counts checked rows of twice the row count (the writes are the second
+    half)."""
+    if on_progress:
+        on_progress(0, None, _("读取文件"))
     header, rows = read_table(content, filename)
     columns = Columns(header, SYNONYMS)
     missing = [label for key, label in (("uscc", "统一社会信用代码"), ("name", "企业名称"),
@@ -177,6 +200,8 @@ def parse_registry_file(content: bytes, filename: str) -> ParsedRegistry:
     today = timezone.localdate()
 
     for n, row in enumerate(rows):
+        if on_progress and n % PROGRESS_EVERY_ROWS == 0:
+            on_progress(n, 2 * len(rows), _("检查行"))
         row_no = n + 2
         problems: list[RowProblem] = []
 
@@ -299,28 +324,31 @@ def import_registry(
     source: str,
     as_of: dt.date,
     mode: str = "all",
+    on_progress: Callable[..., None] | None = None,
 ) -> RegistryImportReport:
     """Import a registry snapshot file (configure right). A file that cannot be read is a
     ``ValidationError`` on ``file``; row problems are in the report, and in mode ``all`` any
-    of them means nothing is stored."""
+    of them means nothing is stored. ``on_progress(done, total, message)`` as for a job."""
     require_action(actor, Action.CONFIGURE)
     source = (source or "").strip()
     _check_fields(source, as_of, mode)
     try:
-        parsed = parse_registry_file(content, filename)
+        parsed = parse_registry_file(content, filename, on_progress)
     except ImportFileError as exc:
         raise field_error("file", str(exc), "file") from None
     report = RegistryImportReport(
         mode=mode, total=parsed.total, errors=parsed.errors, duplicates=parsed.duplicates
     )
     if parsed.errors and mode == "all":
+        if on_progress:
+            on_progress(2 * parsed.total, 2 * parsed.total, _("有错误行，未写入"))
         return report  # nothing stored
     with transaction.atomic():
         snap = RegistrySnapshot.objects.create(
             source=source, as_of=as_of, imported_at=timezone.now(),
             imported_by=actor if actor.pk else None,
         )  # fmt: skip
-        _upsert(snap, parsed.rows, report)
+        _upsert(snap, parsed.rows, report, on_progress, parsed.total)
         snap.record_count = report.added + report.updated + report.unchanged
         snap.save(update_fields=["record_count"])
         record_change(actor=actor, action=ChangeLog.Action.CREATE, instance=snap,
@@ -330,12 +358,22 @@ def import_registry(
     return report
 
 
-def _upsert(snap: RegistrySnapshot, rows: list[RegistryRow], report: RegistryImportReport):
+def _upsert(
+    snap: RegistrySnapshot,
+    rows: list[RegistryRow],
+    report: RegistryImportReport,
+    on_progress: Callable[..., None] | None = None,
+    total: int = 0,
+):
     """New records inserted in bulk; changed ones updated in bulk; unchanged ones (a re-import)
     only move on to this snapshot, in one UPDATE per batch (``bulk_update``'s CASE per field
     is the slow path, kept for real changes)."""
     now = timezone.now()
+    total = max(total, len(rows))
+    skipped = total - len(rows)  # rows with errors or merged duplicates: nothing to write
     for start in range(0, len(rows), BATCH):
+        if on_progress:
+            on_progress(total + skipped + start, 2 * total, _("写入记录"))
         chunk = rows[start : start + BATCH]
         stored = {
             r.uscc: r
@@ -367,3 +405,98 @@ def _upsert(snap: RegistrySnapshot, rows: list[RegistryRow], report: RegistryImp
         report.added += len(new)
         report.updated += len(changed)
         report.unchanged += len(same)
+    if on_progress:
+        on_progress(2 * total, 2 * total, _("写入记录"))
+
+
+# --- the door of pages and the API: small files now, large ones as a job ----------------------
+def _fits_inline(content: bytes, filename: str) -> bool:
+    """At most INLINE_MAX_ROWS data rows. A file that cannot be read is answered in the
+    request too (the error is immediate)."""
+    if len(content) > INLINE_MAX_BYTES:
+        return False
+    try:
+        _header, rows = read_table(content, filename)
+    except ImportFileError:
+        return True
+    return len(rows) <= INLINE_MAX_ROWS
+
+
+def start_registry_import(
+    *,
+    actor: User,
+    content: bytes,
+    filename: str = "",
+    source: str,
+    as_of: dt.date,
+    mode: str = "all",
+    language: str = "zh-hans",
+):
+    """``(report, None)`` for a small file imported now, ``(None, job)`` for a large one
+    handed to the worker (the file saved under the data directory, removed by the job). Rights
+    and the form fields are checked here either way, so they are refused at once."""
+    require_action(actor, Action.CONFIGURE)
+    _check_fields((source or "").strip(), as_of, mode)
+    if _fits_inline(content, filename):
+        report = import_registry(actor=actor, content=content, filename=filename,
+                                 source=source, as_of=as_of, mode=mode)  # fmt: skip
+        return report, None
+    from xinren.jobs.services import submit
+
+    folder = stash_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"registry{actor.pk}-{uuid.uuid4().hex}"
+    path.write_bytes(content)
+    try:
+        job = submit(
+            JOB_KIND, actor, "xinren.kyc.tasks.import_registry_file",
+            actor_id=actor.pk, path=str(path), filename=filename, source=source,
+            as_of=as_of.isoformat(), mode=mode, language=language,
+        )  # fmt: skip
+    except Exception:
+        path.unlink(missing_ok=True)
+        raise
+    return None, job
+
+
+def _problem(p: RowProblem) -> dict:
+    return {"row": p.row, "column": p.column, "rule": p.rule, "message": str(p.message)}
+
+
+def report_message(report: RegistryImportReport) -> str:
+    counts = {
+        "total": report.total, "added": report.added, "updated": report.updated,
+        "unchanged": report.unchanged, "older": report.older, "failed": report.failed_rows,
+    }  # fmt: skip
+    line = (
+        _(
+            "共 %(total)s 行：新增 %(added)s 家，更新 %(updated)s 家，未变 %(unchanged)s 家，"
+            "保留较新数据 %(older)s 家，有错误 %(failed)s 行。"
+        )
+        % counts
+    )
+    if report.applied:
+        return _("已导入：") + line
+    return _("没有导入任何数据（“全部或全不”方式下有错误行）：") + line
+
+
+def report_result(report: RegistryImportReport) -> dict:
+    """The report as a job's result (JSON): the API's import answer, plus ``message`` and
+    how many row problems were left out (the first MAX_KEPT of each kind are kept)."""
+    return {
+        "applied": report.applied,
+        "snapshot_id": report.snapshot.pk if report.snapshot else None,
+        "mode": report.mode,
+        "total": report.total,
+        "added": report.added,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "older": report.older,
+        "failed_rows": report.failed_rows,
+        "errors": [_problem(e) for e in report.errors[:MAX_KEPT]],
+        "duplicates": [_problem(e) for e in report.duplicates[:MAX_KEPT]],
+        "errors_left_out": max(0, len(report.errors) - MAX_KEPT),
+        "duplicates_left_out": max(0, len(report.duplicates) - MAX_KEPT),
+        "file_error": "",
+        "message": report_message(report),
+    }

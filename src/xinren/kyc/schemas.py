@@ -6,6 +6,7 @@ from typing import Literal
 
 from ninja import Schema
 
+from xinren.jobs.schemas import JobOut
 from xinren.orgs.schemas import Id, Text
 
 from .models import DECIDED, HitStatus, ListKind
@@ -266,6 +267,14 @@ class RegistryImportIn(Schema):
     source: Text
     as_of: date
     mode: ModeName = "all"
+
+
+class RegistryImportJobOut(JobOut):
+    """A large file is imported in the background: poll ``status_url`` (``GET
+    /api/v1/jobs/{id}``) until ``status`` is done; its ``result`` then holds the import's
+    answer (the fields of the 200 answer, plus ``message`` and ``file_error``)."""
+
+    status_url: str
 
 
 class RegistryImportOut(Schema):

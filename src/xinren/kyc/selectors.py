@@ -134,3 +134,18 @@ def registry_records(user: User, *, uscc: str = "", q: str = "") -> QuerySet[Reg
             match |= Q(uscc__startswith=code)
         records = records.filter(match)
     return records.order_by("-id")
+
+
+def registry_customers(user: User, record: RegistryRecord, limit: int = 20) -> list:
+    """The customers in the user's scope that a registry record describes: the companies with
+    its USCC; when there are none, the companies without a USCC whose normalised name is the
+    record's (a company with another USCC is another enterprise, whatever its name)."""
+    from xinren.quality.models import CompanyKey
+
+    companies = visible_companies(user)
+    found = list(companies.filter(uscc=record.uscc).order_by("name", "pk")[:limit])
+    if found or not record.name_key:
+        return found
+    keyed = CompanyKey.objects.filter(name_key=record.name_key).values("company_id")
+    no_uscc = Q(uscc__isnull=True) | Q(uscc="")
+    return list(companies.filter(no_uscc, pk__in=keyed).order_by("name", "pk")[:limit])

@@ -44,3 +44,49 @@ def daily_rescreen() -> dict:
 def daily_certificate_reminders() -> int:
     """Daily: owners are reminded of certificates expiring within 30 days, once each."""
     return certification.remind_expiring()
+
+
+def import_registry_file(
+    *,
+    actor_id: int,
+    path: str,
+    filename: str,
+    source: str,
+    as_of: str,
+    mode: str = "all",
+    language: str = "zh-hans",
+    on_progress: Callable[..., None] | None = None,
+) -> dict:
+    """Import a registry snapshot saved by :func:`.registry_import.start_registry_import` as
+    ``actor``; the report (:func:`.registry_import.report_result`) becomes the job's result.
+    The saved file is removed when the job ends, whatever the outcome."""
+    import datetime as dt
+    from pathlib import Path
+
+    from django.core.exceptions import ValidationError
+
+    from xinren.core.errors import error_items
+    from xinren.orgs.models import User
+
+    from . import registry_import
+
+    file = Path(path)
+    try:
+        actor = User.objects.select_related("role", "org_unit").get(pk=actor_id)
+        with translation.override(language):
+            try:
+                report = registry_import.import_registry(
+                    actor=actor, content=file.read_bytes(), filename=filename, source=source,
+                    as_of=dt.date.fromisoformat(as_of), mode=mode, on_progress=on_progress,
+                )  # fmt: skip
+            except ValidationError as exc:
+                problem = "；".join(str(i["message"]) for i in error_items(exc))
+                return {
+                    "applied": False, "mode": mode, "total": 0, "added": 0, "updated": 0,
+                    "unchanged": 0, "older": 0, "failed_rows": 0, "errors": [],
+                    "duplicates": [], "snapshot_id": None, "file_error": problem,
+                    "message": _("没有导入任何数据：") + problem,
+                }  # fmt: skip
+            return registry_import.report_result(report)
+    finally:
+        file.unlink(missing_ok=True)

@@ -20,4 +20,5 @@ urlpatterns = [
         name="kyc-upload-links",
     ),
     path("kyc/registry/", views.registry_page, name="kyc-registry"),
+    path("kyc/registry/jobs/<uuid:pk>/", views.registry_job, name="kyc-registry-job"),
 ]

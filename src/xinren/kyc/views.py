@@ -9,6 +9,7 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -352,10 +353,25 @@ def _registry_context(company) -> dict:
     return {"registry": facts, "registry_lines": registry.compare(company, facts) if facts else []}
 
 
+def _registry_job(user, pk):
+    """A registry import job the user may watch (its creator, or a configurer over them)."""
+    from xinren.jobs.models import JobRun
+    from xinren.jobs.selectors import job_for
+
+    try:
+        job = job_for(user, pk)
+    except (JobRun.DoesNotExist, ValueError, ValidationError):
+        raise Http404(_("任务不存在。")) from None
+    if job.kind != registry_import.JOB_KIND:
+        raise Http404(_("任务不存在。"))
+    return job
+
+
 @login_required
 def registry_page(request):
-    """工商登记: the snapshots imported, a lookup by USCC or name, and (configure right) the
-    import form with its row report."""
+    """工商登记: the snapshots imported, a lookup by USCC or name (with the customers in the
+    user's scope it describes), and (configure right) the import form with its row report —
+    at once for a small file, else (``?job=<id>``) a progress bar, then the report."""
     require_action(request.user, Action.VIEW)
     can_import = has_action(request.user, Action.CONFIGURE)
     form = RegistryImportForm(request.POST or None, request.FILES or None)
@@ -366,14 +382,19 @@ def registry_page(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                report = registry_import.import_registry(
+                report, job = registry_import.start_registry_import(
                     actor=request.user, content=data["file"].read(), filename=data["file"].name,
                     source=data["source"], as_of=data["as_of"], mode=data["mode"],
+                    language=get_language() or "zh-hans",
                 )  # fmt: skip
             except ValidationError as exc:
                 add_service_errors(form, exc)
+            else:
+                if job is not None:
+                    return redirect(f"{reverse('web:kyc-registry')}?job={job.pk}")
         if report is None or not report.applied:
             status = 422
+    job = _registry_job(request.user, request.GET["job"]) if request.GET.get("job") else None
     q = request.GET.get("q", "").strip()[:200]
     records = list(selectors.registry_records(request.user, q=q)[:PAGE]) if q else []
     return render(
@@ -383,11 +404,28 @@ def registry_page(request):
             "snapshots": selectors.registry_snapshots(request.user)[:20],
             "record_total": selectors.registry_records(request.user).count(),
             "q": q,
-            "records": [(r, registry.RegistryFacts.from_record(r)) for r in records],
+            "records": [
+                (
+                    r,
+                    registry.RegistryFacts.from_record(r),
+                    selectors.registry_customers(request.user, r),
+                )
+                for r in records
+            ],  # fmt: skip
             "form": form,
             "can_import": can_import,
             "report": report,
+            "job": job,
             "nav": "kyc-registry",
         },
         status=status,
     )
+
+
+@login_required
+def registry_job(request, pk):
+    """The registry import job's panel, polled by htmx: the progress bar while it runs, the
+    row report once it is done."""
+    require_action(request.user, Action.VIEW)
+    job = _registry_job(request.user, pk)
+    return render(request, "xinren/kyc/_registry_job.html", {"job": job})
