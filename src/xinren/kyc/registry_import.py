@@ -56,8 +56,8 @@ from xinren.standards.uscc import normalize_uscc, uscc_problem
 
 from .list_import import Columns, ImportFileError, RowProblem
 from .models import RegistryRecord, RegistrySnapshot, RegistryStatus
+from .services import mode_errors
 
-MODES = ("all", "valid")
 BATCH = 2000
 # Files up to this many data rows are imported in the request: about a second of work (under
 # the two-second progress-bar rule), and the caller gets the report in one answer. A file
@@ -306,12 +306,7 @@ def _check_fields(source: str, as_of, mode: str) -> None:
         errors["as_of"] = [ValidationError(_("数据日期必填（YYYY-MM-DD）。"), code="required")]
     elif as_of > timezone.localdate():
         errors["as_of"] = [ValidationError(_("数据日期不能晚于今天。"), code="future")]
-    if mode not in MODES:
-        errors["mode"] = [
-            ValidationError(
-                _("导入方式只能是 all（全部或全不）或 valid（仅有效行）。"), code="choice"
-            )
-        ]
+    errors.update(mode_errors(mode))
     if errors:
         raise ValidationError(errors)
 

@@ -31,6 +31,21 @@ from .list_import import ImportFileError, ParsedFile, RowProblem, identity, pars
 from .models import HitStatus, ListEntry, ListHit, ListKind, WatchList
 
 MODES = ("all", "valid")
+
+
+def mode_errors(mode: str) -> dict[str, list[ValidationError]]:
+    """The one rule for an import's ``mode`` (watch lists, registry snapshots)."""
+    if mode in MODES:
+        return {}
+    return {
+        "mode": [
+            ValidationError(
+                _("导入方式只能是 all（全部或全不）或 valid（仅有效行）。"), code="choice"
+            )
+        ]
+    }
+
+
 ENTRY_FIELDS = ("uscc", "name", "name_key", "reason", "authority", "listed_on", "removed_on")
 
 
@@ -70,12 +85,7 @@ def _check_list_fields(kind: str, name: str, mode: str) -> None:
         errors["name"] = [ValidationError(_("名单名称必填。"), code="required")]
     elif len(name.strip()) > 100:
         errors["name"] = [ValidationError(_("名单名称最多 100 个字。"), code="max_length")]
-    if mode not in MODES:
-        errors["mode"] = [
-            ValidationError(
-                _("导入方式只能是 all（全部或全不）或 valid（仅有效行）。"), code="choice"
-            )
-        ]
+    errors.update(mode_errors(mode))
     if errors:
         raise ValidationError(errors)
 

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from xinren.core.errors import error_items
 from xinren.kyc import registry_import
+from xinren.kyc.services import MODES
 from xinren.orgs.models import User
 
 
@@ -39,7 +40,7 @@ class Command(BaseCommand):
             "--as-of", dest="as_of", required=True, type=_date,
             help="the date the registry data describes (YYYY-MM-DD)",
         )  # fmt: skip
-        parser.add_argument("--mode", default="all", choices=registry_import.MODES)
+        parser.add_argument("--mode", default="all", choices=MODES)
 
     def handle(self, *args, **opts):
         path = Path(opts["file"])
