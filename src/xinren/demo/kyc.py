@@ -447,11 +447,10 @@ def risk_history(today: dt.date | None = None, days: int = 360, step: int = 15) 
     ]
     ids = sorted(punctual)[:HISTORY_ACCOUNTS]
     ids += [a for a in high if a not in set(ids)][: HISTORY_ACCOUNTS * 2 - len(ids)]
-    rows = [(a, high[a]) for a in ids]
     points = [today - dt.timedelta(days=d) for d in range(days, 0, -step)] + [today]
     series: dict[int, list[tuple[dt.date, object]]] = {a: [] for a in ids}
     for day in points:
-        for account_id, score in scoring.score_accounts(rows, day).items():
+        for account_id, score in scoring.score_accounts(ids, day).items():
             series[account_id].append((day, score))
     rank = {"low": 0, "medium": 1, "high": 2}
 
