@@ -341,6 +341,24 @@ def _no_jit(cur) -> None:
         cur.execute("SET LOCAL jit = off")
 
 
+def _whole_run_plan(cur) -> None:
+    """The statement over all accounts, on PostgreSQL: merge joins only, 32 MB of sort
+    memory. Left to itself the planner merge-joins accounts, stored assessments and the
+    grouped facts in account order (sales' milestones through their account index, as the
+    baseline aggregate reads them) but then hash-joins the companies and their registry
+    records, a hash that spills to disk in batches with the default 4 MB ``work_mem`` (a
+    quarter of the run in ``EXPLAIN ANALYZE`` at 1,000,000 accounts). Without hash joins the
+    companies and registry records are merge-joined through their ``uscc`` indexes and the
+    rest sorted by company once: 6.9 s against 8.9 s at 1,000,000 accounts, 2.5 s against
+    2.7 s at 300,000 (median of 3 in one process, bench/RESULTS.md). More memory with hash
+    joins is worse (64–256 MB: hash joins and aggregates everywhere, +20–50 %). For this
+    transaction only; the per-chunk statements keep the defaults."""
+    _no_jit(cur)
+    if connection.vendor == "postgresql":
+        cur.execute("SET LOCAL enable_hashjoin = off")
+        cur.execute("SET LOCAL work_mem = '32MB'")
+
+
 def _select(sql: str, params: list) -> list[dict]:
     with transaction.atomic(), connection.cursor() as cur:
         _no_jit(cur)
@@ -491,7 +509,7 @@ def _changed_rows(
     # chunk of ids at a time with the same statement restricted to those ids.
     sql, params = _facts_sql(today, None, changed_only=True)
     with transaction.atomic(), connection.cursor() as cur:
-        _no_jit(cur)
+        _whole_run_plan(cur)
         cur.execute(f"DROP TABLE IF EXISTS {TEMP}")
         cur.execute(f"CREATE TEMPORARY TABLE {TEMP} AS SELECT account_id FROM ({sql}) x", params)
         cur.execute(f"SELECT COUNT(*) FROM {TEMP}")
