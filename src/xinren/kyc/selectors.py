@@ -4,7 +4,7 @@ in their data scope (``xinren.customers.selectors.visible_companies``)."""
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from xinren.customers.selectors import visible_accounts, visible_companies
 from xinren.orgs.access import has_action
@@ -136,16 +136,30 @@ def registry_records(user: User, *, uscc: str = "", q: str = "") -> QuerySet[Reg
     return records.order_by("-id")
 
 
-def registry_customers(user: User, record: RegistryRecord, limit: int = 20) -> list:
-    """The customers in the user's scope that a registry record describes: the companies with
-    its USCC; when there are none, the companies without a USCC whose normalised name is the
-    record's (a company with another USCC is another enterprise, whatever its name)."""
+def registry_customers(
+    user: User, records: list[RegistryRecord], limit: int = 20
+) -> dict[int, list]:
+    """The customers in the user's scope that each registry record describes (record id →
+    companies, at most ``limit`` each): the companies with its USCC; when there are none, the
+    companies without a USCC whose normalised name is the record's (a company with another
+    USCC is another enterprise, whatever its name). Two queries for a whole page of records."""
     from xinren.quality.models import CompanyKey
 
-    companies = visible_companies(user)
-    found = list(companies.filter(uscc=record.uscc).order_by("name", "pk")[:limit])
-    if found or not record.name_key:
-        return found
-    keyed = CompanyKey.objects.filter(name_key=record.name_key).values("company_id")
-    no_uscc = Q(uscc__isnull=True) | Q(uscc="")
-    return list(companies.filter(no_uscc, pk__in=keyed).order_by("name", "pk")[:limit])
+    companies = visible_companies(user).order_by("name", "pk")
+    by_uscc: dict[str, list] = {}
+    for company in companies.filter(uscc__in={r.uscc for r in records}):
+        by_uscc.setdefault(company.uscc, []).append(company)
+    out = {r.pk: by_uscc.get(r.uscc, [])[:limit] for r in records}
+    keys = {r.name_key for r in records if not out[r.pk] and r.name_key}
+    if keys:
+        by_key: dict[str, list] = {}
+        no_uscc = Q(uscc__isnull=True) | Q(uscc="")
+        keyed = CompanyKey.objects.filter(name_key__in=keys)
+        for company in companies.filter(no_uscc, pk__in=keyed.values("company_id")).annotate(
+            key=Subquery(keyed.filter(company_id=OuterRef("pk")).values("name_key")[:1])
+        ):
+            by_key.setdefault(company.key, []).append(company)
+        for r in records:
+            if not out[r.pk] and r.name_key:
+                out[r.pk] = by_key.get(r.name_key, [])[:limit]
+    return out

@@ -397,6 +397,7 @@ def registry_page(request):
     job = _registry_job(request.user, request.GET["job"]) if request.GET.get("job") else None
     q = request.GET.get("q", "").strip()[:200]
     records = list(selectors.registry_records(request.user, q=q)[:PAGE]) if q else []
+    customers = selectors.registry_customers(request.user, records)
     return render(
         request,
         "xinren/kyc/registry.html",
@@ -405,13 +406,8 @@ def registry_page(request):
             "record_total": selectors.registry_records(request.user).count(),
             "q": q,
             "records": [
-                (
-                    r,
-                    registry.RegistryFacts.from_record(r),
-                    selectors.registry_customers(request.user, r),
-                )
-                for r in records
-            ],  # fmt: skip
+                (r, registry.RegistryFacts.from_record(r), customers.get(r.pk, [])) for r in records
+            ],
             "form": form,
             "can_import": can_import,
             "report": report,
