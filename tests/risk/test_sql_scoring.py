@@ -321,3 +321,46 @@ def test_new_low_account_with_points_has_history_but_no_alert(account, officer):
     change = RiskChange.objects.get()
     assert (change.old_level, change.new_level, change.new_score) == ("", "low", 15)
     assert not Notification.objects.exists()
+
+
+def test_own_documents_combine_with_the_company_documents(account, rep):
+    """Per type: a valid document of either kind wins; else the latest expiry of either is
+    the evidence; an own document filed under another company does not count."""
+    long_ago, last_month = today() - dt.timedelta(days=90), today() - dt.timedelta(days=30)
+    add_document(account, "business_licence", long_ago)  # company expired …
+    add_document(account, "business_licence", on_account=True)  # … own valid: ok
+    add_document(account, "industry_qualification")  # company valid, own expired: ok
+    add_document(account, "industry_qualification", long_ago, on_account=True)
+    add_document(account, "legal_rep_id", long_ago)  # both expired: the later is evidence
+    add_document(account, "legal_rep_id", last_month, on_account=True)
+    stray = add_document(account, "premises_proof", on_account=True)  # moved away below
+    Document.objects.filter(pk=stray.pk).update(company=factories.make_customer(rep).company)
+    expected = [
+        ("doc_expired", {"doc_type": "legal_rep_id", "expires_on": last_month.isoformat()}),
+        ("doc_missing", {"doc_type": "premises_proof"}),
+    ]
+    assert [(f["code"], f["evidence"]) for f in score_account(account).factors] == expected
+    rescore()
+    stored = RiskAssessment.objects.get(account=account)
+    assert [(f["code"], f["evidence"]) for f in stored.factors] == expected
+    assert stored.facts_expired == f",,{last_month.isoformat()},"
+    assert rescore().updated == 0  # the statement's facts equal the stored ones
+
+
+def test_assessment_under_other_rules_is_rescored(account):
+    all_documents(account)
+    rescore()
+    assert RiskAssessment.objects.get(account=account).rules_version == rules.RULES_VERSION
+    RiskAssessment.objects.filter(account=account).update(rules_version="before")
+    result = rescore()
+    assert (result.updated, result.changes) == (1, 0)  # same facts and score: no history
+    assert RiskAssessment.objects.get(account=account).rules_version == rules.RULES_VERSION
+    assert rescore().updated == 0
+
+
+def test_rules_version_follows_the_point_values(monkeypatch):
+    before = rules.RULES_VERSION
+    monkeypatch.setattr(rules, "DOC_EXPIRED_POINTS", rules.DOC_EXPIRED_POINTS + 1)
+    assert rules._rules_version() != before
+    monkeypatch.undo()
+    assert rules._rules_version() == before

@@ -13,6 +13,7 @@ panel says so (:data:`NO_REGISTRY_DATA`).
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 
 from django.db import models
@@ -62,6 +63,34 @@ ACTIVE_REGISTRY_STATUS = RegistryStatus.ACTIVE
 LAWSUITS_FEW_POINTS = 10  # 1 or 2 cases on record
 LAWSUITS_MANY = 3  # from this many cases on
 LAWSUITS_MANY_POINTS = 25  # instead of LAWSUITS_FEW_POINTS: medium together with anything else
+
+
+# Bump when the explained factors' evidence changes shape (stored assessments are rebuilt).
+FACTOR_FORMAT = 1
+
+
+def _rules_version() -> str:
+    """A fingerprint of every constant above that a score depends on. The daily run compares
+    each account's facts with the stored ones; an assessment stored under other rules (a
+    point value, a threshold or the required documents changed in a release) is re-scored
+    even when its facts did not change."""
+    from xinren.sales import figures  # the delay rule's threshold and window
+
+    constants = sorted(
+        (name, str(value))
+        for name, value in globals().items()
+        if name.isupper()
+        and name != "RULES_VERSION"
+        and isinstance(value, int | str | Decimal | tuple)
+    )
+    constants += [
+        (f"sales.{name}", str(getattr(figures, name)))
+        for name in ("HIGH_RISK_DELAY_RATE", "RATE_QUANTUM", "DELAY_WINDOW_MONTHS")
+    ]
+    return hashlib.sha256(repr(constants).encode()).hexdigest()[:12]
+
+
+RULES_VERSION = _rules_version()
 
 
 def lawsuit_points(count: int) -> int:

@@ -82,31 +82,15 @@ def _lit(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def _facts_sql(today: dt.date, ids: list[int] | None, changed_only: bool) -> tuple[str, list]:
-    """The one statement: a row per account (of ``ids``, or all) with its facts, score, level,
-    and the stored score/level (NULL when never scored); ``changed_only`` keeps only the rows
-    whose facts, score or level differ from the stored assessment.
-
-    Costly expressions are computed once per group inside the grouped subqueries (the engines
-    flatten plain subqueries and would repeat an expression wherever its alias is used)."""
-    day = connection.ops.adapt_datefield_value(today)
-    account, document = _table(CustomerAccount), _table(Document)
+def _doc_states(key: str, where: str, today_param) -> tuple[str, list]:
+    """Documents of the required types grouped by ``key`` (``company_id`` for the
+    company-wide ones, ``account_id`` for an account's own), per type: state ok (a valid one:
+    no expiry, or expiring today or later) / expired (only expired ones) / missing, and the
+    latest expiry (the evidence of an expired one). Also, computed once per group, what an
+    account with only these documents would store: ``facts_docs``, ``facts_expired`` and
+    ``doc_points``."""
     n = len(rules.REQUIRED_DOCUMENTS)
-    only = hits_only = ""
-    if ids is not None:
-        listed = ", ".join(str(int(i)) for i in ids) or "NULL"
-        only = f" AND a.id IN ({listed})"
-        hits_only = (
-            f" AND h.company_id IN (SELECT company_id FROM {account} WHERE id IN ({listed}))"
-        )
-
-    # Sales' rules, embedded as they are (one GROUP BY over the milestones).
-    pay_sql, pay_params = payment_facts(today, ids).query.sql_with_params()
-
-    # Documents of the account's company (company-wide or this account's own), per type:
-    # ok (a valid one: no expiry, or expiring today or later), expired (only expired ones;
-    # the latest expiry is the evidence) or missing. Accounts without any are absent.
-    state, latest, doc_params = [], [], []
+    state, latest = [], []
     for doc_type in rules.REQUIRED_DOCUMENTS:
         t = _lit(doc_type)
         state.append(
@@ -116,38 +100,100 @@ def _facts_sql(today: dt.date, ids: list[int] | None, changed_only: bool) -> tup
             f" THEN {DOC_STATE_EXPIRED} ELSE {DOC_STATE_MISSING} END"
         )
         latest.append(f"MAX(CASE WHEN d.doc_type = {t} THEN d.expires_on END)")
-    doc_cols = [f"{state[i]} AS s_{i}" for i in range(n)]
-    doc_cols += [f"{latest[i]} AS latest_{i}" for i in range(n)]
-    doc_params = [day] * n
-    doc_cols.append(" + ".join(f"({state[i]}) * {3**i}" for i in range(n)) + " AS facts_docs")
-    doc_params += [day] * n
+    cols = [f"{state[i]} AS s_{i}" for i in range(n)]
+    cols += [f"{latest[i]} AS latest_{i}" for i in range(n)]
+    facts_docs, facts_expired, doc_points = _doc_facts(state, latest)
+    cols += [f"{facts_docs} AS facts_docs", f"{facts_expired} AS facts_expired"]
+    cols.append(f"{doc_points} AS doc_points")
+    # Each state expression holds one day parameter: n states, then facts_docs (n),
+    # facts_expired (2n), doc_points (n).
+    params = [today_param] * (n + n + 2 * n + n)
+    types = ", ".join(_lit(t) for t in rules.REQUIRED_DOCUMENTS)
+    sql = (
+        f"SELECT d.{key} AS {key}, {', '.join(cols)} FROM {_table(Document)} d"
+        f" WHERE d.doc_type IN ({types}) AND {where} GROUP BY d.{key}"
+    )
+    return sql, params
+
+
+def _doc_facts(state: list[str], latest: list[str]) -> tuple[str, str, str]:
+    """``facts_docs`` (Σ state × 3^i), ``facts_expired`` (the latest expiry of each expired
+    type, comma-separated) and the documents' points, from per-type state and latest-expiry
+    expressions."""
+    n = len(state)
+    facts_docs = " + ".join(f"({state[i]}) * {3**i}" for i in range(n))
     expired_dates = " || ',' || ".join(
         f"COALESCE(CASE WHEN ({state[i]}) = {DOC_STATE_EXPIRED} THEN CAST({latest[i]} AS TEXT)"
         " END, '')"
         for i in range(n)
     )
-    doc_cols.append(
+    facts_expired = (
         f"CASE WHEN {' OR '.join(f'({x}) = {DOC_STATE_EXPIRED}' for x in state)}"
-        f" THEN {expired_dates} ELSE '' END AS facts_expired"
+        f" THEN {expired_dates} ELSE '' END"
     )
-    doc_params += [day] * (2 * n)
-    doc_cols.append(
-        " + ".join(
-            f"CASE ({state[i]}) WHEN {DOC_STATE_MISSING} THEN {rules.DOC_MISSING_POINTS}"
-            f" WHEN {DOC_STATE_EXPIRED} THEN {rules.DOC_EXPIRED_POINTS} ELSE 0 END"
-            for i in range(n)
-        )
-        + " AS doc_points"
+    doc_points = " + ".join(
+        f"CASE ({state[i]}) WHEN {DOC_STATE_MISSING} THEN {rules.DOC_MISSING_POINTS}"
+        f" WHEN {DOC_STATE_EXPIRED} THEN {rules.DOC_EXPIRED_POINTS} ELSE 0 END"
+        for i in range(n)
     )
-    doc_params += [day] * n
-    types = ", ".join(_lit(t) for t in rules.REQUIRED_DOCUMENTS)
-    docs_sql = (
-        f"SELECT a.id AS account_id, {', '.join(doc_cols)} FROM {document} d"
-        f" JOIN {account} a ON a.company_id = d.company_id"
-        f" WHERE d.doc_type IN ({types}) AND (d.account_id IS NULL OR d.account_id = a.id){only}"
-        " GROUP BY a.id"
+    return facts_docs, facts_expired, doc_points
+
+
+def _facts_sql(today: dt.date, ids: list[int] | None, changed_only: bool) -> tuple[str, list]:
+    """The one statement: a row per account (of ``ids``, or all) with its facts, score, level,
+    and the stored score/level (NULL when never scored); ``changed_only`` keeps only the rows
+    whose facts differ from the stored assessment's, or whose assessment was made under other
+    rules (:data:`rules.RULES_VERSION`): the score and level follow from the facts and the
+    rules, so they need no comparison of their own.
+
+    Shape: what belongs to the company (its company-wide documents, registry record, open
+    hits) is joined to the accounts in company order and only then, as narrow rows, to what
+    belongs to the account (sales' payment facts, its own documents, the stored assessment)
+    in account order. An account's own documents are rare: their states are combined with
+    the company's (ok before expired before missing) only where there are any. Costly
+    expressions are computed once per group inside the grouped subqueries (the engines
+    flatten plain subqueries and would repeat an expression wherever its alias is used)."""
+    day = connection.ops.adapt_datefield_value(today)
+    account = _table(CustomerAccount)
+    n = len(rules.REQUIRED_DOCUMENTS)
+    only = hits_only = docs_only = ""
+    if ids is not None:
+        listed = ", ".join(str(int(i)) for i in ids) or "NULL"
+        only = f" AND a.id IN ({listed})"
+        companies = f"SELECT company_id FROM {account} WHERE id IN ({listed})"
+        hits_only = f" AND h.company_id IN ({companies})"
+        docs_only = f" AND d.company_id IN ({companies})"
+
+    # Sales' rules, embedded as they are (one GROUP BY over the milestones).
+    pay_sql, pay_params = payment_facts(today, ids).query.sql_with_params()
+    company_docs, company_docs_params = _doc_states(
+        "company_id", f"d.account_id IS NULL{docs_only}", day
     )
+    own_docs, own_docs_params = _doc_states(
+        "account_id",
+        # only those filed under the account's own company count
+        f"d.account_id IS NOT NULL AND d.company_id = (SELECT o.company_id FROM {account} o"
+        " WHERE o.id = d.account_id)"
+        + (f" AND d.account_id IN ({listed})" if ids is not None else ""),
+        day,
+    )
+    # An account's states: the company's, or with documents of its own the better of both.
+    state = [
+        f"CASE WHEN COALESCE(k.s_{i}, {DOC_STATE_MISSING}) < ad.s_{i} THEN k.s_{i}"
+        f" ELSE ad.s_{i} END"
+        for i in range(n)
+    ]
+    latest = [
+        f"CASE WHEN k.latest_{i} IS NULL OR ad.latest_{i} > k.latest_{i} THEN ad.latest_{i}"
+        f" ELSE k.latest_{i} END"
+        for i in range(n)
+    ]
+    own_docs_facts, own_expired, own_points = _doc_facts(state, latest)
     all_missing = sum(DOC_STATE_MISSING * 3**i for i in range(n))
+
+    def docs(company: str, combined: str) -> str:
+        return f"CASE WHEN ad.account_id IS NULL THEN {company} ELSE {combined} END"
+
     new, confirmed = _lit(HitStatus.NEW), _lit(HitStatus.CONFIRMED)
     hits_sql = (
         f"SELECT h.company_id, SUM(CASE WHEN h.status = {new} THEN 1 ELSE 0 END) AS hits_new,"
@@ -157,18 +203,18 @@ def _facts_sql(today: dt.date, ids: list[int] | None, changed_only: bool) -> tup
         " GROUP BY h.company_id"
     )
     active = _lit(rules.ACTIVE_REGISTRY_STATUS)
-    high = delay_high_risk_sql("p.delay_late", "p.delay_due")
-    large = int(rules.OVERDUE_LARGE * 100)
-    # Layer 1: every fact, as stored on RiskAssessment, and the points they are worth.
-    base = (
+    # The registry records of the companies that have one (by USCC), keyed by company.
+    registry_sql = (
+        "SELECT rc.id AS company_id, rr.status, rr.lawsuit_count, rr.snapshot_id"
+        f" FROM {_table(RegistryRecord)} rr JOIN {_table(Company)} rc ON rc.uscc = rr.uscc"
+        + (f" WHERE rc.id IN ({companies})" if ids is not None else "")
+    )
+    # What belongs to the company, one narrow row per account, joined in company order.
+    fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
+    company_part = (
         "SELECT a.id AS account_id, a.company_id,"
-        f" {', '.join(f'dc.s_{i}, dc.latest_{i}' for i in range(n))},"
-        f" COALESCE(dc.facts_docs, {all_missing}) AS facts_docs,"
-        " COALESCE(dc.facts_expired, '') AS facts_expired,"
-        f" COALESCE(dc.doc_points, {n * rules.DOC_MISSING_POINTS}) AS doc_points,"
-        f" CASE WHEN {high} THEN p.delay_late ELSE 0 END AS facts_delay_late,"
-        f" CASE WHEN {high} THEN p.delay_due ELSE 0 END AS facts_delay_due,"
-        " COALESCE(CAST(ROUND(p.overdue * 100) AS BIGINT), 0) AS facts_overdue_cents,"
+        f" {', '.join(f'cd.s_{i}, cd.latest_{i}' for i in range(n))},"
+        " cd.facts_docs, cd.facts_expired, cd.doc_points,"
         " COALESCE(h.hits_new, 0) AS facts_hits_new,"
         " COALESCE(h.hits_confirmed, 0) AS facts_hits_confirmed,"
         " COALESCE(h.hits_key, 0) AS facts_hits_key,"
@@ -177,14 +223,43 @@ def _facts_sql(today: dt.date, ids: list[int] | None, changed_only: bool) -> tup
         f" CASE WHEN r.status <> {active} OR r.lawsuit_count > 0 THEN"
         f" (SELECT sn.as_of FROM {_table(RegistrySnapshot)} sn WHERE sn.id = r.snapshot_id)"
         " END AS registry_as_of"
-        f" FROM {account} a JOIN {_table(Company)} c ON c.id = a.company_id"
-        f" LEFT JOIN ({pay_sql}) p ON p.account_id = a.id"
-        f" LEFT JOIN ({docs_sql}) dc ON dc.account_id = a.id"
+        f" FROM {account} a"
+        f" LEFT JOIN ({company_docs}) cd ON cd.company_id = a.company_id"
         f" LEFT JOIN ({hits_sql}) h ON h.company_id = a.company_id"
-        f" LEFT JOIN {_table(RegistryRecord)} r ON r.uscc = c.uscc"
-        f" WHERE 1 = 1{only}"
+        f" LEFT JOIN ({registry_sql}) r ON r.company_id = a.company_id"
+        f" WHERE 1 = 1{only}{fence}"
     )
-    params = [*pay_params, *doc_params]
+    high = delay_high_risk_sql("p.delay_late", "p.delay_due")
+    large = int(rules.OVERDUE_LARGE * 100)
+    registry = (
+        "CASE WHEN k.registry_as_of IS NULL THEN '' ELSE"
+        " k.registry_status || ' ' || CAST(k.registry_as_of AS TEXT) END"
+    )
+    # Layer 1: every fact, as stored on RiskAssessment, and the points of the documents.
+    no_dates = "COALESCE(k.facts_expired, '')"
+    doc_cols = [f"{docs(f'k.s_{i}', state[i])} AS s_{i}" for i in range(n)]
+    doc_cols += [f"{docs(f'k.latest_{i}', latest[i])} AS latest_{i}" for i in range(n)]
+    doc_cols += [
+        f"{docs(f'COALESCE(k.facts_docs, {all_missing})', own_docs_facts)} AS facts_docs",
+        f"{docs(no_dates, own_expired)} AS facts_expired",
+        f"{docs(f'COALESCE(k.doc_points, {n * rules.DOC_MISSING_POINTS})', own_points)}"
+        " AS doc_points",
+    ]
+    base = (
+        f"SELECT k.account_id, k.company_id, {', '.join(doc_cols)},"
+        f" CASE WHEN {high} THEN p.delay_late ELSE 0 END AS facts_delay_late,"
+        f" CASE WHEN {high} THEN p.delay_due ELSE 0 END AS facts_delay_due,"
+        " COALESCE(CAST(ROUND(p.overdue * 100) AS BIGINT), 0) AS facts_overdue_cents,"
+        " k.facts_hits_new, k.facts_hits_confirmed, k.facts_hits_key,"
+        " k.registry_status, k.facts_lawsuits, k.registry_as_of,"
+        f" {registry} AS facts_registry"
+        f" FROM ({company_part}) k"
+        f" LEFT JOIN ({pay_sql}) p ON p.account_id = k.account_id"
+        f" LEFT JOIN ({own_docs}) ad ON ad.account_id = k.account_id"
+    )
+    # The account's own documents: the state expressions of the combination hold no
+    # parameter; each group's do (company-wide, then own).
+    params = [*company_docs_params, *pay_params, *own_docs_params]
     points = (
         "b.doc_points"
         f" + CASE WHEN b.facts_delay_due > 0 THEN {rules.DELAY_RATE_POINTS} ELSE 0 END"
@@ -198,37 +273,22 @@ def _facts_sql(today: dt.date, ids: list[int] | None, changed_only: bool) -> tup
         f" WHEN b.facts_lawsuits > 0 THEN {rules.LAWSUITS_FEW_POINTS} ELSE 0 END"
     )
     score = f"CASE WHEN {points} > {rules.MAX_SCORE} THEN {rules.MAX_SCORE} ELSE {points} END"
-
-    def level(of: str) -> str:
-        return (
-            f"CASE WHEN {of} >= {rules.HIGH_FROM} THEN {_lit(rules.RiskLevel.HIGH)}"
-            f" WHEN {of} >= {rules.MEDIUM_FROM} THEN {_lit(rules.RiskLevel.MEDIUM)}"
-            f" ELSE {_lit(rules.RiskLevel.LOW)} END"
-        )
-
+    level = (
+        f"CASE WHEN {score} >= {rules.HIGH_FROM} THEN {_lit(rules.RiskLevel.HIGH)}"
+        f" WHEN {score} >= {rules.MEDIUM_FROM} THEN {_lit(rules.RiskLevel.MEDIUM)}"
+        f" ELSE {_lit(rules.RiskLevel.LOW)} END"
+    )
     # Layer 2: score and level (computed for the rows returned only), next to the stored
     # assessment.
-    registry = (
-        "CASE WHEN b.registry_as_of IS NULL THEN '' ELSE"
-        " b.registry_status || ' ' || CAST(b.registry_as_of AS TEXT) END"
-    )
     sql = (
-        f"SELECT b.*, {registry} AS facts_registry, {score} AS score,"
-        f" {level(f'({score})')} AS level, ra.score AS old_score, ra.level AS old_level"
+        f"SELECT b.*, {score} AS score, {level} AS level, ra.score AS old_score,"
+        f" ra.level AS old_level"
         f" FROM ({base}) b LEFT JOIN {_table(RiskAssessment)} ra ON ra.account_id = b.account_id"
     )
     if changed_only:
-        # Same score ⇒ same level, so "level differs" only needs the stored row's own level
-        # against its own score (cheap); facts compared column by column.
-        facts = [c for c in FACT_COLUMNS if c != "facts_registry"]
         differs = " OR ".join(
-            [
-                "ra.account_id IS NULL",
-                f"ra.score <> {score}",
-                f"ra.level <> {level('ra.score')}",
-                f"ra.facts_registry <> {registry}",
-            ]
-            + [f"ra.{c} <> b.{c}" for c in facts]
+            ["ra.account_id IS NULL", f"ra.rules_version <> {_lit(rules.RULES_VERSION)}"]
+            + [f"ra.{c} <> b.{c}" for c in FACT_COLUMNS]
         )
         sql += f" WHERE {differs}"
     return sql, params
@@ -412,7 +472,15 @@ class RescoreResult:
         }
 
 
-ASSESSMENT_COLUMNS = ("account_id", "score", "level", "factors", "computed_at", *FACT_COLUMNS)
+ASSESSMENT_COLUMNS = (
+    "account_id",
+    "score",
+    "level",
+    "factors",
+    "computed_at",
+    "rules_version",
+    *FACT_COLUMNS,
+)
 CHANGE_COLUMNS = (
     "account_id",
     "old_level",
@@ -452,7 +520,15 @@ def _store(rows: list[dict], now, result: RescoreResult) -> list[RiskChange]:
         new = scores[account_id]
         factors = json.get_db_prep_save(new.factors, connection)
         assessments.append(
-            (account_id, new.score, new.level, factors, at, *(r[c] for c in FACT_COLUMNS))
+            (
+                account_id,
+                new.score,
+                new.level,
+                factors,
+                at,
+                rules.RULES_VERSION,
+                *(r[c] for c in FACT_COLUMNS),
+            )
         )
         if r["old_level"] is None:
             old_score, old_level = None, ""
