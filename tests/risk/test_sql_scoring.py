@@ -345,6 +345,11 @@ def test_own_documents_combine_with_the_company_documents(account, rep):
     assert [(f["code"], f["evidence"]) for f in stored.factors] == expected
     assert stored.facts_expired == f",,{last_month.isoformat()},"
     assert rescore().updated == 0  # the statement's facts equal the stored ones
+    # The own valid licence goes: the company's expired one is what is left.
+    Document.objects.filter(account=account, doc_type="business_licence").delete()
+    assert rescore().updated == 1
+    stored = RiskAssessment.objects.get(account=account)
+    assert stored.facts_expired == f"{long_ago.isoformat()},,{last_month.isoformat()},"
 
 
 def test_assessment_under_other_rules_is_rescored(account):

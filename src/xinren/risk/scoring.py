@@ -7,8 +7,9 @@ delay counts and overdue amount (``sales.figures.payment_facts``: the same query
 as ``delay_counts`` and ``overdue_amounts``, one GROUP BY over the milestones); the open
 list hits (new and confirmed counts, the sum of their ids); the registry status when not 存续
 and the lawsuit count (``kyc.RegistryRecord`` on the company's USCC) — then the score
-(``CASE``, the points of :mod:`xinren.risk.rules`) and the level, and compares facts, score
-and level with the stored assessment's. In the daily run only the rows that differ come back
+(``CASE``, the points of :mod:`xinren.risk.rules`) and the level, and compares the facts and
+the rules' version with the stored assessment's (the score and level follow from those two).
+In the daily run only the rows that differ come back
 (their ids into a temporary table, then their fact rows a chunk of ids at a time with the same
 statement restricted to those ids, so memory stays bounded however many change — SQLite keeps
 temporary tables in memory here);
@@ -54,6 +55,7 @@ FACT_COLUMNS = (
     "facts_registry",
     "facts_lawsuits",
 )
+# The order matters: the best of several documents is the lowest state (see _doc_states).
 DOC_STATE_OK, DOC_STATE_EXPIRED, DOC_STATE_MISSING = 0, 1, 2
 
 
@@ -93,11 +95,10 @@ def _doc_states(key: str, where: str, today_param) -> tuple[str, list]:
     state, latest = [], []
     for doc_type in rules.REQUIRED_DOCUMENTS:
         t = _lit(doc_type)
+        # One aggregate per type: the best document of the type, 2 valid, 1 expired, 0 none.
         state.append(
-            f"CASE WHEN MAX(CASE WHEN d.doc_type = {t} AND (d.expires_on IS NULL"
-            f" OR d.expires_on >= %s) THEN 1 ELSE 0 END) = 1 THEN {DOC_STATE_OK}"
-            f" WHEN MAX(CASE WHEN d.doc_type = {t} THEN 1 ELSE 0 END) = 1"
-            f" THEN {DOC_STATE_EXPIRED} ELSE {DOC_STATE_MISSING} END"
+            f"{DOC_STATE_MISSING} - MAX(CASE WHEN d.doc_type <> {t} THEN 0"
+            " WHEN d.expires_on IS NULL OR d.expires_on >= %s THEN 2 ELSE 1 END)"
         )
         latest.append(f"MAX(CASE WHEN d.doc_type = {t} THEN d.expires_on END)")
     cols = [f"{state[i]} AS s_{i}" for i in range(n)]
@@ -191,7 +192,15 @@ def _facts_sql(today: dt.date, ids: list[int] | None, changed_only: bool) -> tup
     own_docs_facts, own_expired, own_points = _doc_facts(state, latest)
     all_missing = sum(DOC_STATE_MISSING * 3**i for i in range(n))
 
+    # The whole run's first pass (all accounts, changed ones only) takes every account with
+    # documents of its own as a candidate and compares the rest on the company's documents
+    # alone: its rows then carry only the company's document facts, not the per-type states
+    # (the candidates' facts are compared exactly in the second pass, by id).
+    first_pass = ids is None and changed_only
+
     def docs(company: str, combined: str) -> str:
+        if first_pass:
+            return company
         return f"CASE WHEN ad.account_id IS NULL THEN {company} ELSE {combined} END"
 
     new, confirmed = _lit(HitStatus.NEW), _lit(HitStatus.CONFIRMED)
@@ -203,11 +212,18 @@ def _facts_sql(today: dt.date, ids: list[int] | None, changed_only: bool) -> tup
         " GROUP BY h.company_id"
     )
     active = _lit(rules.ACTIVE_REGISTRY_STATUS)
-    # The registry records of the companies that have one (by USCC), keyed by company.
+    # The registry records that score (a status other than 存续, or lawsuits), keyed by
+    # company (by USCC). A record of an active company without lawsuits gives the same facts
+    # as no record at all, and most records are such: they are left out of the join.
     registry_sql = (
         "SELECT rc.id AS company_id, rr.status, rr.lawsuit_count, rr.snapshot_id"
         f" FROM {_table(RegistryRecord)} rr JOIN {_table(Company)} rc ON rc.uscc = rr.uscc"
-        + (f" WHERE rc.id IN ({companies})" if ids is not None else "")
+        f" WHERE (rr.status <> {active} OR rr.lawsuit_count > 0)"
+        + (f" AND rc.id IN ({companies})" if ids is not None else "")
+    )
+    registry_as_of = (
+        f"CASE WHEN r.status <> {active} OR r.lawsuit_count > 0 THEN"
+        f" (SELECT sn.as_of FROM {_table(RegistrySnapshot)} sn WHERE sn.id = r.snapshot_id) END"
     )
     # What belongs to the company, one narrow row per account, joined in company order.
     fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
@@ -220,9 +236,10 @@ def _facts_sql(today: dt.date, ids: list[int] | None, changed_only: bool) -> tup
         " COALESCE(h.hits_key, 0) AS facts_hits_key,"
         f" CASE WHEN r.status <> {active} THEN r.status ELSE '' END AS registry_status,"
         " COALESCE(r.lawsuit_count, 0) AS facts_lawsuits,"
-        f" CASE WHEN r.status <> {active} OR r.lawsuit_count > 0 THEN"
-        f" (SELECT sn.as_of FROM {_table(RegistrySnapshot)} sn WHERE sn.id = r.snapshot_id)"
-        " END AS registry_as_of"
+        f" {registry_as_of} AS registry_as_of,"
+        f" CASE WHEN {registry_as_of} IS NULL THEN '' ELSE"
+        f" (CASE WHEN r.status <> {active} THEN r.status ELSE '' END)"
+        f" || ' ' || CAST({registry_as_of} AS TEXT) END AS facts_registry"
         f" FROM {account} a"
         f" LEFT JOIN ({company_docs}) cd ON cd.company_id = a.company_id"
         f" LEFT JOIN ({hits_sql}) h ON h.company_id = a.company_id"
@@ -231,10 +248,6 @@ def _facts_sql(today: dt.date, ids: list[int] | None, changed_only: bool) -> tup
     )
     high = delay_high_risk_sql("p.delay_late", "p.delay_due")
     large = int(rules.OVERDUE_LARGE * 100)
-    registry = (
-        "CASE WHEN k.registry_as_of IS NULL THEN '' ELSE"
-        " k.registry_status || ' ' || CAST(k.registry_as_of AS TEXT) END"
-    )
     # Layer 1: every fact, as stored on RiskAssessment, and the points of the documents.
     no_dates = "COALESCE(k.facts_expired, '')"
     doc_cols = [f"{docs(f'k.s_{i}', state[i])} AS s_{i}" for i in range(n)]
@@ -251,8 +264,8 @@ def _facts_sql(today: dt.date, ids: list[int] | None, changed_only: bool) -> tup
         f" CASE WHEN {high} THEN p.delay_due ELSE 0 END AS facts_delay_due,"
         " COALESCE(CAST(ROUND(p.overdue * 100) AS BIGINT), 0) AS facts_overdue_cents,"
         " k.facts_hits_new, k.facts_hits_confirmed, k.facts_hits_key,"
-        " k.registry_status, k.facts_lawsuits, k.registry_as_of,"
-        f" {registry} AS facts_registry"
+        " k.registry_status, k.facts_lawsuits, k.registry_as_of, k.facts_registry,"
+        " CASE WHEN ad.account_id IS NULL THEN 0 ELSE 1 END AS own_docs"
         f" FROM ({company_part}) k"
         f" LEFT JOIN ({pay_sql}) p ON p.account_id = k.account_id"
         f" LEFT JOIN ({own_docs}) ad ON ad.account_id = k.account_id"
@@ -288,6 +301,7 @@ def _facts_sql(today: dt.date, ids: list[int] | None, changed_only: bool) -> tup
     if changed_only:
         differs = " OR ".join(
             ["ra.account_id IS NULL", f"ra.rules_version <> {_lit(rules.RULES_VERSION)}"]
+            + (["b.own_docs = 1"] if first_pass else [])
             + [f"ra.{c} <> b.{c}" for c in FACT_COLUMNS]
         )
         sql += f" WHERE {differs}"
@@ -403,16 +417,14 @@ def _no_jit(cur) -> None:
 
 def _whole_run_plan(cur) -> None:
     """The statement over all accounts, on PostgreSQL: merge joins only, 32 MB of sort
-    memory. Left to itself the planner merge-joins accounts, stored assessments and the
-    grouped facts in account order (sales' milestones through their account index, as the
-    baseline aggregate reads them) but then hash-joins the companies and their registry
-    records, a hash that spills to disk in batches with the default 4 MB ``work_mem`` (a
-    quarter of the run in ``EXPLAIN ANALYZE`` at 1,000,000 accounts). Without hash joins the
-    companies and registry records are merge-joined through their ``uscc`` indexes and the
-    rest sorted by company once: 6.9 s against 8.9 s at 1,000,000 accounts, 2.5 s against
-    2.7 s at 300,000 (median of 3 in one process, bench/RESULTS.md). More memory with hash
-    joins is worse (64–256 MB: hash joins and aggregates everywhere, +20–50 %). For this
-    transaction only; the per-chunk statements keep the defaults."""
+    memory. The company's facts are merged with the accounts in company order (through the
+    accounts' company index), sorted by account once (in memory with 32 MB at 300,000
+    accounts), then merged with sales' milestones (read through their account index, as the
+    baseline aggregate reads them) and the stored facts (from their covering index) in
+    account order. With hash joins allowed the planner hashes the big inputs instead, which
+    measured 15–25 % slower at 300,000 accounts and spilled to disk at 1,000,000 with the
+    default 4 MB ``work_mem`` (bench/RESULTS.md). For this transaction only; the per-chunk
+    statements keep the defaults."""
     _no_jit(cur)
     if connection.vendor == "postgresql":
         cur.execute("SET LOCAL enable_hashjoin = off")
