@@ -503,3 +503,49 @@ def test_a_rejected_recertification_loosens_nothing(account, rep, org):
     turn_on(org.sub_a)
     item = refusal(lambda: sales.create_order(actor=rep, account=account, data=order()))
     assert (item["field"], item["rule"]) == ("account_id", "certificate_required")
+
+
+def test_api_shows_the_level_policy_and_the_certificate_conditions(account, rep, org):
+    from tests.apis.conftest import ApiClient
+    from xinren.orgs.auth import issue_token
+
+    client = ApiClient(issue_token(rep)[0])
+    body = client.get(f"/risk/accounts/{account.pk}").json()
+    assert body["policy"]["level"] == "low"  # not scored yet: low
+    assert body["certification"] == {
+        "certificate": None,
+        "rejected_application_id": None,
+        "required": False,
+        "in_force": False,
+    }
+    set_level(account, "high", 70)
+    turn_on(org.sub_a)
+    cert = certify(account, prepayment_required=True, credit_days=15, credit_limit=Decimal("8000"))
+    body = client.get(f"/risk/accounts/{account.pk}").json()
+    assert body["policy"] == {
+        "level": "high",
+        "prepayment_only": True,
+        "max_credit_days": None,
+        "credit_limit": None,
+        "source": "default",
+    }
+    assert body["certification"] == {
+        "certificate": {
+            "application_id": cert.pk,
+            "status": "conditional",
+            "valid_until": f"{cert.valid_until:%Y-%m-%d}",
+            "prepayment_required": True,
+            "credit_days": 15,
+            "credit_limit": "8000.00",
+        },
+        "rejected_application_id": None,
+        "required": True,
+        "in_force": True,
+    }
+    rejected = certify(account, status="rejected", decided_days_ago=0)
+    body = client.get(f"/risk/accounts/{account.pk}").json()
+    assert body["certification"]["rejected_application_id"] == rejected.pk
+    assert body["certification"]["in_force"] is False
+    # Lists stay light.
+    (item,) = client.get("/risk/accounts", level="high").json()["items"]
+    assert item["policy"] is None and item["certification"] is None

@@ -13,6 +13,7 @@ from xinren.orgs.api import ERRORS, Cursor, page_size
 from xinren.orgs.schemas import Id
 
 from . import rules, selectors
+from .policy import certification_of, policies_for
 from .schemas import RiskOut, RiskPage
 
 router = Router(tags=["risk"])
@@ -39,11 +40,51 @@ def risk_out(account, assessment, history=(), not_assessed=None) -> dict:
     }
 
 
+def policy_out(account, assessment) -> dict:
+    """The credit policy that applies at the account's level (low when not yet scored)."""
+    level = assessment.level if assessment else rules.RiskLevel.LOW
+    policy = policies_for(account.business_unit_id)[level]
+    return {
+        "level": policy.level,
+        "prepayment_only": policy.prepayment_only,
+        "max_credit_days": policy.max_credit_days,
+        "credit_limit": policy.credit_limit,
+        "source": policy.source,
+    }
+
+
+def certification_out(account) -> dict:
+    cert = certification_of(account)
+    c = cert.certificate
+    return {
+        "certificate": {
+            "application_id": c.pk,
+            "status": c.status,
+            "valid_until": c.valid_until,
+            "prepayment_required": c.prepayment_required,
+            "credit_days": c.credit_days,
+            "credit_limit": c.credit_limit,
+        }
+        if c
+        else None,
+        "rejected_application_id": cert.rejected.pk if cert.rejected else None,
+        "required": cert.required,
+        "in_force": cert.in_force,
+    }
+
+
 @router.get("/risk/accounts/{account_id}", response={200: RiskOut, **ERRORS})
 def account_risk(request, account_id: Id):
-    """The account's current risk with each factor explained, and its change history."""
+    """The account's current risk with each factor explained, its change history, the credit
+    policy of its level and what its certification adds (the stricter of the two applies
+    when contracts and orders are created)."""
     account = account_for(request.auth, account_id)
-    return risk_out(account, selectors.assessment_of(account), selectors.history_of(account))
+    assessment = selectors.assessment_of(account)
+    return {
+        **risk_out(account, assessment, selectors.history_of(account)),
+        "policy": policy_out(account, assessment),
+        "certification": certification_out(account),
+    }
 
 
 @router.get("/risk/accounts", response={200: RiskPage, **ERRORS})

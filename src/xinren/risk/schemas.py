@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from ninja import Schema
 
@@ -21,6 +22,37 @@ class RiskChangeOut(Schema):
     changed_at: dt.datetime
 
 
+class PolicyOut(Schema):
+    """The credit policy of the account's level (its subsidiary's, else the group default,
+    else built in: ``source``)."""
+
+    level: str
+    prepayment_only: bool
+    max_credit_days: int | None
+    credit_limit: Decimal | None
+    source: str
+
+
+class CertificateOut(Schema):
+    application_id: int
+    status: str
+    valid_until: dt.date | None
+    prepayment_required: bool
+    credit_days: int | None
+    credit_limit: Decimal | None
+
+
+class CertificationOut(Schema):
+    """What certification says for new business: the certificate in force and its conditions
+    (the stricter of these and the policy applies), a rejection decided after it, and whether
+    the subsidiary requires a certificate before contracting."""
+
+    certificate: CertificateOut | None
+    rejected_application_id: int | None
+    required: bool
+    in_force: bool
+
+
 class RiskOut(Schema):
     account_id: int
     company: str
@@ -31,6 +63,9 @@ class RiskOut(Schema):
     factors: list[FactorOut]
     not_assessed: list[str]
     history: list[RiskChangeOut] = []
+    # The single-account answer only (null in lists).
+    policy: PolicyOut | None = None
+    certification: CertificationOut | None = None
 
 
 class RiskPage(Schema):
