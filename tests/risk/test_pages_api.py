@@ -107,3 +107,25 @@ def test_rescore_job_from_the_list_page(account, org):
     assert RiskAssessment.objects.filter(account=account).exists()
     page.force_login(factories.make_user(org.a_sales, "sales_rep"))
     assert page.post("/risk/rescore/").status_code == 403
+
+
+def test_risk_list_exports_levels_with_factors_explained(scored, rep, account, tmp_path):
+    import csv
+    import io
+
+    from django.core.exceptions import ValidationError
+
+    from xinren.quality import exporting
+
+    client = Client()
+    client.force_login(rep)
+    page = client.get("/risk/?level=high").content.decode()
+    assert 'data-testid="export-risk-xlsx"' in page and "/exports/risk.xlsx?level=high" in page
+    body = b"".join(client.get("/exports/risk.csv?level=high").streaming_content)
+    (row,) = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    assert (row["档案编号"], row["风险等级"], row["风险分"]) == (scored.archive_no, "高", "60")
+    assert row["风险因素"] == "已确认命中名单“经营异常名录” (+60)"
+    assert exporting.prepare(rep, "risk", "csv", {"level": "low"}).count == 0
+    with pytest.raises(ValidationError) as bad:
+        exporting.prepare(rep, "risk", "csv", {"level": "severe"})
+    assert list(bad.value.message_dict) == ["level"]

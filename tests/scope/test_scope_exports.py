@@ -1,5 +1,6 @@
 """Data scope of every exported list as a generated matrix: every built-in role × every list
-(customers, contacts, contracts, orders, milestones, receipts, interactions) × both formats (CSV, xlsx),
+(customers, contacts, contracts, orders, milestones, receipts, interactions, risk) × both
+formats (CSV, xlsx),
 with a record of each kind on the customer in each position around the user.
 
 The expected rows are computed from the role's scope and export right (world.BUILTIN), never
@@ -22,11 +23,21 @@ from django.utils import timezone
 from xinren.activities.models import Interaction
 from xinren.customers.models import Contact
 from xinren.quality import exporting
+from xinren.risk.models import RiskAssessment
 from xinren.sales.models import Contract, Order, PaymentMilestone, Receipt
 
 from .world import BUILTIN, REACH, build_world
 
-LISTS = ["customers", "contacts", "contracts", "orders", "milestones", "receipts", "interactions"]
+LISTS = [
+    "customers",
+    "contacts",
+    "contracts",
+    "orders",
+    "milestones",
+    "receipts",
+    "interactions",
+    "risk",
+]
 FORMATS = ["csv", "xlsx"]
 
 
@@ -51,6 +62,7 @@ def _records(account, tag: str) -> None:
         account=account, company=account.company, kind="call", occurred_at=now, logged_at=now,
         subject=f"矩阵电话{tag}",
     )  # fmt: skip
+    RiskAssessment.objects.create(account=account, score=60, level="high", computed_at=now)
 
 
 def _read(fmt: str, path) -> list[dict[str, str]]:

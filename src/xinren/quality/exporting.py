@@ -40,11 +40,21 @@ def lists() -> dict[str, engine.ExportList]:
     """Every exportable list by name, in the order the CLI's help shows them."""
     from xinren.activities.exports import INTERACTIONS
     from xinren.customers.exports import CONTACTS, CUSTOMERS
+    from xinren.risk.exports import RISK
     from xinren.sales.exports import CONTRACTS, MILESTONES, ORDERS, RECEIPTS
 
     return {
         spec.name: spec
-        for spec in (CUSTOMERS, CONTACTS, CONTRACTS, ORDERS, MILESTONES, RECEIPTS, INTERACTIONS)
+        for spec in (
+            CUSTOMERS,
+            CONTACTS,
+            CONTRACTS,
+            ORDERS,
+            MILESTONES,
+            RECEIPTS,
+            INTERACTIONS,
+            RISK,
+        )
     }
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from ninja import Router
 
-from xinren.core.errors import field_error
 from xinren.core.pagination import cursor_page
 from xinren.customers.selectors import account_for
 from xinren.orgs.api import ERRORS, Cursor, page_size
@@ -90,9 +89,7 @@ def account_risk(request, account_id: Id):
 @router.get("/risk/accounts", response={200: RiskPage, **ERRORS})
 def list_risk(request, level: str = "high,medium", cursor: Cursor = None, limit: int = page_size()):
     """Assessed accounts in the user's scope at the given levels (comma-separated)."""
-    levels = tuple(x for x in level.split(",") if x)
-    if not levels or any(x not in rules.RiskLevel.values for x in levels):
-        raise field_error("level", _("风险等级只能是 low、medium、high。"), "choice")
+    levels = selectors.levels_param(level)
     page = cursor_page(selectors.assessments(request.auth, levels), cursor=cursor, limit=limit)
     known = selectors.registry_known([a.account.company.uscc for a in page.items])
     return {

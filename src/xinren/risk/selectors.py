@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
+from xinren.core.errors import field_error
 from xinren.customers.models import CustomerAccount
 from xinren.customers.selectors import visible_accounts
 from xinren.kyc.models import RegistryRecord
@@ -23,7 +25,19 @@ def account_for(user: User, account_id: int) -> CustomerAccount:
     )
 
 
-def assessments(user: User, levels=(RiskLevel.HIGH, RiskLevel.MEDIUM)) -> QuerySet[RiskAssessment]:
+DEFAULT_LEVELS = (RiskLevel.HIGH, RiskLevel.MEDIUM)
+
+
+def levels_param(raw: str | None) -> tuple[str, ...]:
+    """The ``level`` filter of the list, its API and its export: comma-separated levels;
+    empty means high and medium (the accounts to watch). A field error names a bad one."""
+    levels = tuple(x.strip() for x in (raw or "").split(",") if x.strip())
+    if any(x not in RiskLevel.values for x in levels):
+        raise field_error("level", _("风险等级只能是 low、medium、high。"), "choice")
+    return levels or DEFAULT_LEVELS
+
+
+def assessments(user: User, levels=DEFAULT_LEVELS) -> QuerySet[RiskAssessment]:
     """Current assessments of visible accounts at the given levels, riskiest first."""
     return (
         RiskAssessment.objects.filter(
