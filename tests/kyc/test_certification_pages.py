@@ -113,3 +113,41 @@ def test_standards_page(people, org):
         org.sub_a, "C", 180,
     )  # fmt: skip
     assert standard.required_checks == ["documents", "watch_lists"]
+
+
+def test_queue_exports_checks_problems_and_the_decision(people, account):
+    import csv
+    import io
+
+    from django.core.exceptions import ValidationError
+
+    from xinren.quality import exporting
+
+    Document.objects.filter(doc_type="premises_proof").delete()
+    app = cert.open_application(
+        actor=people["rep"], account_id=account.pk, licence_uscc=account.company.uscc
+    )
+    cert.submit(actor=people["rep"], application_id=app.pk)
+    cert.start_review(actor=people["risk"], application_id=app.pk)
+    cert.decide(
+        actor=people["risk"], application_id=app.pk, outcome="conditional", reason="证照未齐",
+        prepayment_required=True, credit_days=30,
+    )  # fmt: skip
+    risk = page(people["risk"])
+    queue = risk.get("/kyc/applications/?status=conditional").content.decode()
+    assert "/exports/applications.csv?status=conditional" in queue
+    body = b"".join(risk.get("/exports/applications.csv?status=conditional").streaming_content)
+    (row,) = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    assert (row["申请编号"], row["档案编号"], row["状态"]) == (
+        str(app.pk),
+        account.archive_no,
+        "有条件通过",
+    )
+    assert "证照齐全且在有效期内" in row["未通过的核查"]
+    assert "推荐人核实" in row["待完成的核查"]
+    assert "缺少：经营场所证明" in row["证照问题"]
+    assert (row["审批理由"], row["须预付款"], row["信用天数"]) == ("证照未齐", "是", "30")
+    assert exporting.prepare(people["risk"], "applications", "csv", {"status": "draft"}).count == 0
+    with pytest.raises(ValidationError) as bad:
+        exporting.prepare(people["risk"], "applications", "csv", {"status": "done"})
+    assert list(bad.value.message_dict) == ["status"]

@@ -1,5 +1,5 @@
 """Data scope of every exported list as a generated matrix: every built-in role × every list
-(customers, contacts, contracts, orders, milestones, receipts, interactions, risk) × both
+(customers, contacts, contracts, orders, milestones, receipts, interactions, risk, applications) × both
 formats (CSV, xlsx),
 with a record of each kind on the customer in each position around the user.
 
@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from xinren.activities.models import Interaction
 from xinren.customers.models import Contact
+from xinren.kyc.models import Application
 from xinren.quality import exporting
 from xinren.risk.models import RiskAssessment
 from xinren.sales.models import Contract, Order, PaymentMilestone, Receipt
@@ -37,6 +38,7 @@ LISTS = [
     "receipts",
     "interactions",
     "risk",
+    "applications",
 ]
 FORMATS = ["csv", "xlsx"]
 
@@ -63,6 +65,7 @@ def _records(account, tag: str) -> None:
         subject=f"矩阵电话{tag}",
     )  # fmt: skip
     RiskAssessment.objects.create(account=account, score=60, level="high", computed_at=now)
+    Application.objects.create(account=account, status="submitted")
 
 
 def _read(fmt: str, path) -> list[dict[str, str]]:

@@ -40,6 +40,7 @@ def lists() -> dict[str, engine.ExportList]:
     """Every exportable list by name, in the order the CLI's help shows them."""
     from xinren.activities.exports import INTERACTIONS
     from xinren.customers.exports import CONTACTS, CUSTOMERS
+    from xinren.kyc.exports import APPLICATIONS
     from xinren.risk.exports import RISK
     from xinren.sales.exports import CONTRACTS, MILESTONES, ORDERS, RECEIPTS
 
@@ -54,6 +55,7 @@ def lists() -> dict[str, engine.ExportList]:
             RECEIPTS,
             INTERACTIONS,
             RISK,
+            APPLICATIONS,
         )
     }
 
