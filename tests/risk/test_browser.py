@@ -3,6 +3,9 @@ account's panel with its explained factors and history."""
 
 from __future__ import annotations
 
+import io
+
+import openpyxl
 import pytest
 
 from tests import factories
@@ -35,12 +38,23 @@ def world(transactional_db):
 
 
 def test_risk_list_and_panel(live_server, browser, world):
-    page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page = browser.new_page(
+        locale="zh-CN", viewport={"width": 1280, "height": 900}, accept_downloads=True
+    )
     sign_in(page, live_server.url, "risk")
     page.click("[data-testid=nav-kyc]")  # the certification and risk menu
     page.click("[data-testid=nav-risk]")
     page.wait_for_selector("[data-testid=risk-row]")
     assert "杭州云启信息科技有限公司" in page.inner_text("[data-testid=risk-list]")
+    page.screenshot(path=str(ARTIFACTS / "risk-list.png"))
+    with page.expect_download() as info:
+        page.click("[data-testid=export-risk-xlsx]")
+    with open(info.value.path(), "rb") as f:
+        sheet = openpyxl.load_workbook(io.BytesIO(f.read())).active
+    header, *rows = list(sheet.iter_rows(values_only=True))
+    (row,) = rows
+    assert dict(zip(header, row, strict=True))["风险等级"] == "高"
+    assert "命中名单“失信被执行人名单”，待核实" in dict(zip(header, row, strict=True))["风险因素"]
     page.click("[data-testid=risk-row] a")
     page.wait_for_selector("[data-testid=risk-panel]")
     panel = page.inner_text("[data-testid=risk-panel]")
