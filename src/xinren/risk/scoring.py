@@ -161,7 +161,13 @@ def _facts_sql(today: dt.date, ids: list[int] | None, changed_only: bool) -> tup
     if ids is not None:
         listed = ", ".join(str(int(i)) for i in ids) or "NULL"
         only = f" AND a.id IN ({listed})"
-        companies = f"SELECT company_id FROM {account} WHERE id IN ({listed})"
+        # The accounts' companies as a list of constants, not a subquery: PostgreSQL would
+        # join a subquery by scanning every company and document (parallel sequential scans
+        # per chunk); constants go through the indexes.
+        company_ids = sorted(
+            set(CustomerAccount.objects.filter(pk__in=ids).values_list("company_id", flat=True))
+        )
+        companies = ", ".join(str(int(c)) for c in company_ids) or "NULL"
         hits_only = f" AND h.company_id IN ({companies})"
         docs_only = f" AND d.company_id IN ({companies})"
 
