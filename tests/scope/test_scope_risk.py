@@ -50,8 +50,10 @@ def test_level_change_alerts_stay_in_scope(role):
     world = build_world(role)
     rescore()  # no documents anywhere: every account low (20), no alert
     assert not Notification.objects.exists()
-    RiskAssessment.objects.update(level="high", score=70)
-    rescore()  # every account back to low: a level change for each
+    # As if scored high under earlier rules: the run re-scores every account, back to low,
+    # a level change for each.
+    RiskAssessment.objects.update(level="high", score=70, rules_version="earlier")
+    rescore()
     got = set(
         Notification.objects.filter(recipient=world.user).values_list("account_id", flat=True)
     )
