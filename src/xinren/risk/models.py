@@ -10,6 +10,20 @@ from xinren.orgs.models import OrgUnit
 
 from .rules import RiskLevel
 
+# The facts stored on RiskAssessment, compared by the daily run (xinren.risk.scoring).
+FACT_COLUMNS = (
+    "facts_docs",
+    "facts_expired",
+    "facts_delay_late",
+    "facts_delay_due",
+    "facts_overdue_cents",
+    "facts_hits_new",
+    "facts_hits_confirmed",
+    "facts_hits_key",
+    "facts_registry",
+    "facts_lawsuits",
+)
+
 
 class RiskAssessment(models.Model):
     """The account's current score; rewritten only when the score or its factors change."""
@@ -50,19 +64,7 @@ class RiskAssessment(models.Model):
             # (Django creates no covering index elsewhere).
             models.Index(
                 fields=["account"],
-                include=[
-                    "rules_version",
-                    "facts_docs",
-                    "facts_expired",
-                    "facts_delay_late",
-                    "facts_delay_due",
-                    "facts_overdue_cents",
-                    "facts_hits_new",
-                    "facts_hits_confirmed",
-                    "facts_hits_key",
-                    "facts_registry",
-                    "facts_lawsuits",
-                ],
+                include=["rules_version", *FACT_COLUMNS],
                 name="risk_facts_by_account",
             ),
         ]

@@ -36,25 +36,12 @@ from xinren.sales.figures import DelayRate, delay_high_risk_sql, payment_facts
 
 from . import rules
 from .alerts import notify_level_changes
-from .models import RiskAssessment, RiskChange
+from .models import FACT_COLUMNS, RiskAssessment, RiskChange
 
 BATCH = 2000  # rows written per transaction
 ID_CHUNK = 2000  # account ids per statement when scoring a given subset
 TEMP = "risk_rescore_run"
 
-# The facts stored on RiskAssessment and compared in SQL (all NOT NULL).
-FACT_COLUMNS = (
-    "facts_docs",
-    "facts_expired",
-    "facts_delay_late",
-    "facts_delay_due",
-    "facts_overdue_cents",
-    "facts_hits_new",
-    "facts_hits_confirmed",
-    "facts_hits_key",
-    "facts_registry",
-    "facts_lawsuits",
-)
 # The order matters: the best of several documents is the lowest state (see _doc_states).
 DOC_STATE_OK, DOC_STATE_EXPIRED, DOC_STATE_MISSING = 0, 1, 2
 
