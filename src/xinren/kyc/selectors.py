@@ -4,7 +4,7 @@ in their data scope (``xinren.customers.selectors.visible_companies``)."""
 
 from __future__ import annotations
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, DateTimeField, F, OuterRef, Q, QuerySet, Subquery, When
 
 from xinren.customers.selectors import visible_accounts, visible_companies
 from xinren.orgs.access import has_action
@@ -19,6 +19,7 @@ from .models import (
     ListHit,
     RegistryRecord,
     RegistrySnapshot,
+    ScreeningRun,
     WatchList,
 )
 
@@ -76,8 +77,29 @@ def visible_hits(
         hits = hits.filter(company_id=company_id)
     if watch_list_id is not None:
         hits = hits.filter(entry__watch_list_id=watch_list_id)
-    return hits.select_related("company", "entry", "entry__watch_list", "decided_by").order_by(
-        "-first_seen", "-id"
+    return with_last_found(
+        hits.select_related("company", "entry", "entry__watch_list", "decided_by")
+    ).order_by("-first_seen", "-id")
+
+
+def latest_run() -> ScreeningRun | None:
+    """The latest full screening of the master (None before the first)."""
+    return ScreeningRun.objects.order_by("-started_at", "-id").first()
+
+
+def with_last_found(hits: QuerySet[ListHit]) -> QuerySet[ListHit]:
+    """``last_found`` on each hit: when a screening last found it. A full run finds every
+    open hit (it closes the others) but does not rewrite them, so an open hit's is the later
+    of its ``last_seen`` (written when it was inserted, reopened or its company screened
+    alone) and the latest full run's start; a closed hit's is its ``last_seen``. The only
+    place that says so: the API and the pages read ``last_found``."""
+    run = Subquery(ScreeningRun.objects.order_by("-started_at", "-id").values("started_at")[:1])
+    return hits.annotate(
+        last_found=Case(
+            When(closed_at__isnull=True, last_seen__lt=run, then=run),
+            default=F("last_seen"),
+            output_field=DateTimeField(),
+        )
     )
 
 
