@@ -127,6 +127,7 @@ def test_a_hit_follows_its_company_gaining_and_losing_a_uscc(configurer, rep):
     _set_uscc(rep, company, code)
     assert CompanyKey.objects.get(pk=company.pk).has_uscc is True
     again = screen_all()
+    found_by = latest_run().started_at
     hit.refresh_from_db()
     assert (again.new, again.refreshed, again.closed) == (0, 1, 0)
     assert (hit.matched_by, hit.closed_at, _found(hit) > hit.first_seen) == (
@@ -140,7 +141,7 @@ def test_a_hit_follows_its_company_gaining_and_losing_a_uscc(configurer, rep):
     assert screen_all().refreshed == 0
     hit.refresh_from_db()
     assert hit.last_seen == seen and hit.matched_by == MatchedBy.USCC
-    assert _found(hit) == seen  # closed: found last when it was last written
+    assert _found(hit) == found_by  # closed: by the last run that found it
     # Without one again: matched by name, reopened as new.
     _set_uscc(rep, company, "")
     third = screen_all()
@@ -280,3 +281,24 @@ def test_daily_job_and_list_import_record_their_trigger(configurer, rep):
     run = latest_run()
     assert (run.trigger, run.started_by, run.new, run.refreshed) == (
         ScreeningTrigger.DAILY, None, 0, 1)  # fmt: skip
+
+
+def test_a_closed_hit_was_last_found_by_the_last_run_before_it_closed(configurer, rep):
+    company = factories.make_customer(rep, name="戊己贸易有限公司").company
+    factories.make_customer(rep, name="丙丁贸易有限公司")
+    _list(configurer, [["戊己贸易（上海）有限公司", "", "", "", ""]])  # by name only
+    screen_all()
+    hit = ListHit.objects.get()
+    screen_all()
+    found_by = latest_run().started_at
+    assert found_by > hit.last_seen and _found(hit) == found_by
+    # Renamed and screened alone: no longer matched, closed; the run before found it last.
+    update_company(actor=rep, company=company, data={"name": "庚辛贸易有限公司"},
+                   expected_version=company.version)  # fmt: skip
+    company.refresh_from_db()
+    assert screen_company(company).closed == 1
+    hit.refresh_from_db()
+    assert hit.closed_at > found_by and _found(hit) == found_by
+    # A later run does not find it: it stays as it was found last.
+    screen_all()
+    assert latest_run().started_at > found_by and _found(hit) == found_by

@@ -142,9 +142,9 @@ class ScreeningTrigger(models.TextChoices):
 class ScreeningRun(models.Model):
     """One full screening of the master against every list (``screen_all``), stored with the
     run's results when they commit: the record that the master was screened, and by when.
-    A full run does not rewrite the hits it finds again: an open hit was found by every
-    full run since it was last written, so its “last found” is the later of its
-    ``last_seen`` and the latest run's start (:func:`xinren.kyc.selectors.with_last_found`)."""
+    A full run does not rewrite the hits it finds again: a hit was found by every full run
+    while it was open, so its “last found” is the later of its ``last_seen`` and the start
+    of the latest run before it closed (:func:`xinren.kyc.selectors.with_last_found`)."""
 
     started_at = models.DateTimeField(_("开始时间"), db_index=True)
     finished_at = models.DateTimeField(_("完成时间"))

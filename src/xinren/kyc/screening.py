@@ -21,11 +21,12 @@ One pass is a handful of statements in one transaction, whatever the size of the
    c. matches without a hit are inserted (``ON CONFLICT DO NOTHING``: two runs at once
       cannot insert one twice);
 3. a full run (``screen_all``) is recorded as a :class:`~.models.ScreeningRun`, in the same
-   transaction. It does not rewrite the open hits it found again: their “last found” is the
-   later of their ``last_seen`` and the latest run's start
+   transaction. It does not rewrite the open hits it found again: a hit's “last found” is
+   the later of its ``last_seen`` and the start of the latest run while it was open
    (:func:`xinren.kyc.selectors.with_last_found`). New and reopened hits get the run's
    start as ``last_seen`` (an alert is keyed on it); one company screened alone
-   (``screen_company``) writes its open hits' ``last_seen``.
+   (``screen_company``) writes its open hits' ``last_seen``. The run's start is taken
+   once it holds the write lock, so no change committed after it is older than it.
 
 ``screen_all`` returns the counts and the ids of the NEW hits (inserted or reopened), which
 :func:`notify_new_hits` turns into alerts for the account owners and the risk officers.
@@ -139,8 +140,6 @@ def _screen(
 ) -> ScreeningResult:
     result = ScreeningResult()
     hit = connection.ops.quote_name(ListHit._meta.db_table)
-    now = timezone.now()
-    at = connection.ops.adapt_datetimefield_value(now)
     match_sql, match_params = _match_sql(company_id)
     matched = (
         f"SELECT 1 FROM {MATCH_TABLE} m"
@@ -157,6 +156,10 @@ def _screen(
     reopened: list[int] = []
     inserted: list[int] = []
     with transaction.atomic(), connection.cursor() as cur:
+        # The run's time is taken once it holds the write lock (SQLite: BEGIN IMMEDIATE): a
+        # change committed before it is seen by it, one after it is later than it.
+        now = timezone.now()
+        at = connection.ops.adapt_datetimefield_value(now)
         if connection.vendor == "postgresql":
             # Compiling these few joins costs more than it saves (≈ 80 ms at 1M companies).
             cur.execute("SET LOCAL jit = off")

@@ -89,14 +89,18 @@ def latest_run() -> ScreeningRun | None:
 
 def with_last_found(hits: QuerySet[ListHit]) -> QuerySet[ListHit]:
     """``last_found`` on each hit: when a screening last found it. A full run finds every
-    open hit (it closes the others) but does not rewrite them, so an open hit's is the later
-    of its ``last_seen`` (written when it was inserted, reopened or its company screened
-    alone) and the latest full run's start; a closed hit's is its ``last_seen``. The only
-    place that says so: the API and the pages read ``last_found``."""
-    run = Subquery(ScreeningRun.objects.order_by("-started_at", "-id").values("started_at")[:1])
+    hit open while it runs (it closes the others) but does not rewrite them, so a hit's is the
+    later of its ``last_seen`` (written when it was inserted, reopened or its company
+    screened alone) and the start of the latest full run before it was closed (any run
+    for an open hit; the run that closed a hit did not find it). The only place that says
+    so: the API's ``last_seen`` and the pages read ``last_found``."""
+    runs = ScreeningRun.objects.order_by("-started_at", "-id").values("started_at")
+    latest = Subquery(runs[:1])
+    before_close = Subquery(runs.filter(started_at__lt=OuterRef("closed_at"))[:1])
     return hits.annotate(
         last_found=Case(
-            When(closed_at__isnull=True, last_seen__lt=run, then=run),
+            When(closed_at__isnull=True, last_seen__lt=latest, then=latest),
+            When(closed_at__isnull=False, last_seen__lt=before_close, then=before_close),
             default=F("last_seen"),
             output_field=DateTimeField(),
         )
