@@ -123,7 +123,16 @@ class ListHit(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["company", "entry"], name="one_hit_per_entry")
         ]
-        indexes = [models.Index(fields=["status", "closed_at"])]
+        indexes = [
+            models.Index(fields=["status", "closed_at"]),
+            # The open hits as screening compares them with its matches (each pair with its
+            # way), in pair order like the match table: read without the closed history.
+            models.Index(
+                fields=["company", "entry", "matched_by", "closed_at"],
+                condition=models.Q(closed_at__isnull=True),
+                name="kyc_hit_open",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.company_id}→{self.entry_id} {self.matched_by}"

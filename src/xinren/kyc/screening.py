@@ -185,18 +185,21 @@ def _screen(
             matches = cur.rowcount
         result.matches = matches
         step(1, _("已找出 %(n)s 个匹配") % {"n": result.matches})
-        # A read first: the open hits, and how many of them are matched the same way now.
+        # A read first: how many hits are open, and how many of them are not matched the
+        # same way now. SQLite merges the two sorted sides (the open hits' index, the match
+        # table's key) when told the order; PostgreSQL hashes them.
+        merge = " ORDER BY 1, 2, 3 LIMIT -1" if connection.vendor == "sqlite" else ""
         cur.execute(
-            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN m.matched_by = h.matched_by THEN 1"
-            f" ELSE 0 END), 0) FROM {hit} h LEFT JOIN {MATCH_TABLE} m"
-            " ON m.company_id = h.company_id AND m.entry_id = h.entry_id"
-            f" WHERE h.closed_at IS NULL{only_h}",
-            only_params,
+            f"SELECT (SELECT COUNT(*) FROM {hit} h WHERE h.closed_at IS NULL{only_h}),"
+            " (SELECT COUNT(*) FROM (SELECT h.company_id, h.entry_id, h.matched_by"
+            f" FROM {hit} h WHERE h.closed_at IS NULL{only_h} EXCEPT"
+            f" SELECT m.company_id, m.entry_id, m.matched_by FROM {MATCH_TABLE} m{merge}) d)",
+            only_params * 2,
         )
-        open_hits, still = cur.fetchone()
+        open_hits, differ = cur.fetchone()
         # Every open hit matched the same way, and as many as the matches: the open hits are
         # the matches (each pair once on both sides). Nothing to close, reopen or insert.
-        unchanged = open_hits == still == matches
+        unchanged = differ == 0 and open_hits == matches
         if not unchanged:
             # One pass over the open hits, writing only the rows that change: no longer
             # matched -> closed; matched another way -> the new way.
