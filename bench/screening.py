@@ -7,9 +7,16 @@ data, measured side by side in one run, on SQLite and PostgreSQL.
 The data is generated once (names and USCCs, name keys computed by the quality normaliser)
 and bulk-loaded with executemany into each engine's own database: SQLite under
 ``$TMPDIR/xinren-bench-screening-*`` and PostgreSQL ``xinren_bench_screening`` (or
-``$BENCH_PG_DB``) on ``$BENCH_PG``, both removed at the end. 10% of the companies have no USCC. The list: 70% of entries with a USCC (1 in
-14 of them a company of the master), 30% by name only (1 in 15 the normalised name of a
-company of the master, written differently: region in brackets, another legal form).
+``$BENCH_PG_DB``) on ``$BENCH_PG``, both removed at the end. 10% of the companies have no
+USCC. The list: 70% of entries with a USCC (1 in 14 of them a company of the master), 30% by
+name only (1 in 15 the normalised name of a company of the master, written differently:
+region in brackets, another legal form).
+
+The entries' USCCs that are not in the master sort above every master USCC (``--list-codes
+above``, the reference data): most index probes of the baseline join then end on the last
+page of the index, which SQLite tries before descending from the root (≈ 4× cheaper than a
+probe landing between two codes). ``--list-codes interleaved`` gives them codes among the
+master's, as a real list would have.
 
 Measured: the baseline join (all matching id pairs fetched), then ``screen_all``, interleaved,
 ``--repeat`` times (default 3): the first run inserts every hit, the next ones are the daily
@@ -66,7 +73,7 @@ def _core(i: int, rng: random.Random) -> str:
     return rng.choice(CHARS) + rng.choice(CHARS) + "".join(out)
 
 
-def generate(rows: int, entries: int, path: Path) -> None:
+def generate(rows: int, entries: int, path: Path, list_codes: str = "above") -> None:
     from xinren.standards.names import name_key
 
     rng = random.Random(20261126)
@@ -77,6 +84,7 @@ def generate(rows: int, entries: int, path: Path) -> None:
         uscc = _uscc(i) if rng.random() >= 0.10 else None
         companies.append((i, name, uscc, name_key(name)))
     listed = []  # (uscc, name, name_key)
+    free = [c[0] for c in companies if c[2] is None]
     with_uscc = int(entries * 0.7)
     for j in range(with_uscc):
         if j % 14 == 0:
@@ -84,7 +92,11 @@ def generate(rows: int, entries: int, path: Path) -> None:
             code = c[2] or _uscc(rows + 1 + j)
             name = c[1]
         else:
-            code, name = _uscc(rows + 1 + j), "名单" + _core(rows + j, rng) + "有限公司"
+            # "above": every code sorts after the master's (the index probes of the baseline
+            # and of the match end on the index's last page, which SQLite checks first);
+            # "interleaved": the codes the master's companies without one would have had.
+            spare = rows + 1 + j if list_codes == "above" else free[j % len(free)]
+            code, name = _uscc(spare), "名单" + _core(rows + j, rng) + "有限公司"
         listed.append((code, name, name_key(name)))
     for j in range(entries - with_uscc):
         if j % 15 == 0:
@@ -238,6 +250,11 @@ def main() -> None:
     p.add_argument("--child")
     p.add_argument("--data")
     p.add_argument("--cache", help="keep the generated data in this file and reuse it")
+    p.add_argument(
+        "--list-codes", choices=["above", "interleaved"], default="above",
+        help="USCCs of the entries not in the master: all above the master's (the reference"
+        " figure) or among them (a real list); a --cache file holds one of the two",
+    )  # fmt: skip
     p.add_argument("--repeat", type=int, default=REPEAT, help="baseline/screen_all pairs (≥ 2)")
     args = p.parse_args()
     if args.repeat < 2:
@@ -255,7 +272,7 @@ def main() -> None:
     t = time.perf_counter()
     data = Path(args.cache) if args.cache else work / "data.pickle"
     if not data.exists():
-        generate(args.rows, args.entries, data)
+        generate(args.rows, args.entries, data, args.list_codes)
     print(f"generated {args.rows} companies, {args.entries} entries in "
           f"{time.perf_counter() - t:.0f} s", file=sys.stderr)  # fmt: skip
     results = []
