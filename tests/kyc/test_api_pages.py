@@ -3,14 +3,18 @@ with decisions, the lists and entries pages, the company panel."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils.timezone import localtime
 
 from tests import factories
 from tests.apis.conftest import ApiClient
 from xinren.kyc.models import HitStatus, ListEntry, ListHit
 from xinren.kyc.screening import screen_all
+from xinren.kyc.selectors import latest_run
 from xinren.kyc.services import import_list
 from xinren.orgs.auth import issue_token
 
@@ -108,6 +112,22 @@ def test_api_hits_and_decision(configurer, rep, hit, org):
     )
 
 
+def test_api_last_seen_is_when_a_screening_last_found_the_hit(configurer, rep, hit):
+    """An open hit is not rewritten by each full run: the API's last_seen (“last found”) is
+    the latest run's start; the row keeps when it was inserted."""
+    screen_all()
+    run = latest_run()
+    [row] = api(rep).get("/kyc/hits").json()["items"]
+    hit.refresh_from_db()
+    assert hit.last_seen < run.started_at
+
+    def ms(at):  # the API gives milliseconds
+        return at.replace(microsecond=at.microsecond // 1000 * 1000)
+
+    assert datetime.fromisoformat(row["last_seen"]) == ms(run.started_at)
+    assert datetime.fromisoformat(row["first_seen"]) == ms(hit.first_seen) == ms(hit.last_seen)
+
+
 def test_pages(configurer, rep, hit):
     admin = Client()
     admin.force_login(configurer)
@@ -124,6 +144,11 @@ def test_pages(configurer, rep, hit):
     user.force_login(rep)
     text = user.get("/kyc/hits/").content.decode()
     assert "甲乙贸易有限公司" in text and 'data-testid="list-hit"' in text
+    run = latest_run()
+    assert f"最近一次全量筛查：{localtime(run.started_at):%Y-%m-%d %H:%M}" in text
+    assert "当前匹配 1 个，新命中 1 个，已解除 0 个" in text
+    assert 'data-testid="hit-last-found"' in text
+    assert 'data-testid="last-screening"' in user.get("/kyc/lists/").content.decode()
     assert 'data-testid="list-import-form"' not in user.get("/kyc/lists/").content.decode()
     assert user.post("/kyc/lists/", {}).status_code == 403
     panel = user.get(f"/customers/{hit.company_id}/list-hits/").content.decode()
@@ -152,4 +177,5 @@ def test_english(configurer, hit):
     configurer.save()
     admin = Client()
     admin.force_login(configurer)
-    assert "Watch-list hits" in admin.get("/kyc/hits/").content.decode()
+    page = admin.get("/kyc/hits/").content.decode()
+    assert "Watch-list hits" in page and "Last full screening:" in page

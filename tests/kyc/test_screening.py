@@ -1,5 +1,6 @@
 """Screening the master: by USCC, by normalised name where a USCC is missing, refresh, close,
-reopen; alerts to owners and risk officers on new hits only."""
+reopen; each full run recorded, an open hit's "last found" moving with the runs; alerts to
+owners and risk officers on new hits only."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import pytest
 from tests import factories
 from xinren.customers.models import Company, EntityType
 from xinren.customers.services import update_company
-from xinren.kyc.models import HitStatus, ListHit, MatchedBy
+from xinren.kyc.models import HitStatus, ListHit, MatchedBy, ScreeningRun, ScreeningTrigger
 from xinren.kyc.screening import screen_all, screen_company
+from xinren.kyc.selectors import latest_run, with_last_found
 from xinren.kyc.services import decide_hit, import_list
 from xinren.notifications.models import Notification, NotificationKind
 from xinren.quality.models import CompanyKey
@@ -32,6 +34,11 @@ def _hits():
         (h.company.name, h.entry.name, h.matched_by, h.closed_at is None)
         for h in ListHit.objects.select_related("company", "entry")
     }
+
+
+def _found(hit):
+    """The hit's "last found", as the API and the pages read it."""
+    return with_last_found(ListHit.objects.filter(pk=hit.pk)).get().last_found
 
 
 def _set_uscc(actor, company, uscc):
@@ -86,7 +93,7 @@ def test_rescreen_refreshes_closes_and_reopens(configurer, rep):
     again = screen_all()
     assert (again.new, again.refreshed, again.closed, again.new_hit_ids) == (0, 2, 0, [])
     hit_a.refresh_from_db()
-    assert hit_a.last_seen > hit_a.first_seen and first.new == 2
+    assert _found(hit_a) > hit_a.first_seen and first.new == 2
     # b leaves the list: its hit is closed, a's stays open.
     _list(configurer, [["甲乙", a.uscc, "", "", ""]])
     third = screen_all()
@@ -120,9 +127,10 @@ def test_a_hit_follows_its_company_gaining_and_losing_a_uscc(configurer, rep):
     _set_uscc(rep, company, code)
     assert CompanyKey.objects.get(pk=company.pk).has_uscc is True
     again = screen_all()
+    found_by = latest_run().started_at
     hit.refresh_from_db()
     assert (again.new, again.refreshed, again.closed) == (0, 1, 0)
-    assert (hit.matched_by, hit.closed_at, hit.last_seen > hit.first_seen) == (
+    assert (hit.matched_by, hit.closed_at, _found(hit) > hit.first_seen) == (
         MatchedBy.USCC, None, True)  # fmt: skip
     # Given another USCC: a different legal entity, the hit closes and stays as it was seen.
     _set_uscc(rep, company, factories.valid_uscc())
@@ -133,6 +141,7 @@ def test_a_hit_follows_its_company_gaining_and_losing_a_uscc(configurer, rep):
     assert screen_all().refreshed == 0
     hit.refresh_from_db()
     assert hit.last_seen == seen and hit.matched_by == MatchedBy.USCC
+    assert _found(hit) == found_by  # closed: by the last run that found it
     # Without one again: matched by name, reopened as new.
     _set_uscc(rep, company, "")
     third = screen_all()
@@ -206,3 +215,90 @@ def test_import_rescreens_and_alerts_owner_and_risk_officers_once(configurer, or
     changed = _list(configurer, [["甲乙", company.uscc, "原因", "", ""]], rescreen=True)
     assert changed.job.result["new"] == 0 and changed.job.result["alerts"] == 0
     assert Notification.objects.filter(kind=NotificationKind.LIST_HIT).count() == 2
+
+
+def test_a_full_run_is_recorded_with_its_counts_trigger_and_actor(configurer, rep):
+    a = factories.make_customer(rep, name="甲乙贸易有限公司").company
+    b = factories.make_customer(rep, name="丙丁贸易有限公司").company
+    assert latest_run() is None
+    _list(configurer, [["甲乙", a.uscc, "", "", ""], ["丙丁", b.uscc, "", "", ""]])
+    screen_all(trigger=ScreeningTrigger.LIST_IMPORT, actor=configurer)
+    first = latest_run()
+    assert (first.trigger, first.started_by, first.matches, first.new, first.closed,
+            first.refreshed) == (ScreeningTrigger.LIST_IMPORT, configurer, 2, 2, 0, 0)  # fmt: skip
+    assert first.started_at <= first.finished_at
+    assert first.started_at == ListHit.objects.get(company=a).last_seen  # the run's time
+    _list(configurer, [["甲乙", a.uscc, "", "", ""]])
+    screen_all(trigger=ScreeningTrigger.DAILY)
+    second = latest_run()
+    assert (second.trigger, second.started_by, second.matches, second.new, second.closed,
+            second.refreshed) == (ScreeningTrigger.DAILY, None, 1, 0, 1, 1)  # fmt: skip
+    assert second.started_at > first.started_at and ScreeningRun.objects.count() == 2
+    # One company screened alone is not a full run.
+    screen_company(a)
+    assert ScreeningRun.objects.count() == 2
+    with pytest.raises(ValueError, match="trigger"):
+        screen_all(trigger="hourly")
+
+
+def test_open_hits_are_found_by_each_run_without_being_rewritten(configurer, rep):
+    a = factories.make_customer(rep, name="甲乙贸易有限公司").company
+    b = factories.make_customer(rep, name="丙丁贸易有限公司").company
+    _list(configurer, [["甲乙", a.uscc, "", "", ""], ["丙丁", b.uscc, "", "", ""]])
+    screen_all()
+    hit_a, hit_b = ListHit.objects.get(company=a), ListHit.objects.get(company=b)
+    written = {h.pk: (h.last_seen, h.matched_by, h.status) for h in (hit_a, hit_b)}
+    assert _found(hit_a) == hit_a.last_seen == latest_run().started_at
+    # b leaves the list: closed, found last by the first run.
+    _list(configurer, [["甲乙", a.uscc, "", "", ""]])
+    screen_all()
+    closed_run = latest_run()
+    assert _found(hit_a) == closed_run.started_at > hit_a.last_seen
+    hit_b.refresh_from_db()
+    assert hit_b.closed_at == closed_run.started_at and _found(hit_b) == hit_b.last_seen
+    # The daily re-screen, nothing changed: a's "last found" moves, its row stays as written.
+    result = screen_all()
+    assert (result.matches, result.refreshed, result.new, result.closed) == (1, 1, 0, 0)
+    assert _found(hit_a) == latest_run().started_at > closed_run.started_at
+    assert _found(hit_b) == written[hit_b.pk][0]
+    hit_a.refresh_from_db()
+    assert (hit_a.last_seen, hit_a.matched_by, hit_a.status) == written[hit_a.pk]
+    # Screening the company alone writes its open hit's last_seen: later than the run.
+    screen_company(a)
+    hit_a.refresh_from_db()
+    assert hit_a.last_seen > latest_run().started_at and _found(hit_a) == hit_a.last_seen
+
+
+def test_daily_job_and_list_import_record_their_trigger(configurer, rep):
+    from xinren.kyc.tasks import rescreen
+
+    company = factories.make_customer(rep, name="甲乙贸易有限公司").company
+    report = _list(configurer, [["甲乙", company.uscc, "", "", ""]], rescreen=True)
+    assert report.job.status == "done"
+    run = latest_run()
+    assert (run.trigger, run.started_by, run.new) == (ScreeningTrigger.LIST_IMPORT, configurer, 1)
+    assert rescreen(trigger=ScreeningTrigger.DAILY)["refreshed"] == 1
+    run = latest_run()
+    assert (run.trigger, run.started_by, run.new, run.refreshed) == (
+        ScreeningTrigger.DAILY, None, 0, 1)  # fmt: skip
+
+
+def test_a_closed_hit_was_last_found_by_the_last_run_before_it_closed(configurer, rep):
+    company = factories.make_customer(rep, name="戊己贸易有限公司").company
+    factories.make_customer(rep, name="丙丁贸易有限公司")
+    _list(configurer, [["戊己贸易（上海）有限公司", "", "", "", ""]])  # by name only
+    screen_all()
+    hit = ListHit.objects.get()
+    screen_all()
+    found_by = latest_run().started_at
+    assert found_by > hit.last_seen and _found(hit) == found_by
+    # Renamed and screened alone: no longer matched, closed; the run before found it last.
+    update_company(actor=rep, company=company, data={"name": "庚辛贸易有限公司"},
+                   expected_version=company.version)  # fmt: skip
+    company.refresh_from_db()
+    assert screen_company(company).closed == 1
+    hit.refresh_from_db()
+    assert hit.closed_at > found_by and _found(hit) == found_by
+    # A later run does not find it: it stays as it was found last.
+    screen_all()
+    assert latest_run().started_at > found_by and _found(hit) == found_by

@@ -135,7 +135,7 @@ def _hit_out(hit: ListHit) -> dict:
         "matched_by": hit.matched_by,
         "status": hit.status,
         "first_seen": hit.first_seen,
-        "last_seen": hit.last_seen,
+        "last_seen": hit.last_found,  # see selectors.with_last_found
         "closed_at": hit.closed_at,
         "decided_at": hit.decided_at,
         "note": hit.note,

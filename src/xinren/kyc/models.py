@@ -5,8 +5,9 @@ A list's entries are public registry data: who is listed, why, by whom, since wh
 links one company of the master to one entry, found by screening
 (:func:`xinren.kyc.screening.screen_all`): by USCC, or by the normalised name
 (:func:`xinren.standards.names.name_key`) when the entry or the company has no USCC. A hit
-is kept once per (company, entry) with the reviewer's decision; a later screening refreshes
-it, and closes it when the entry was removed from the list or no longer matches.
+is kept once per (company, entry) with the reviewer's decision; a later screening finds it
+again, and closes it when the entry was removed from the list or no longer matches. Each
+full screening is recorded (:class:`ScreeningRun`).
 """
 
 from __future__ import annotations
@@ -122,7 +123,16 @@ class ListHit(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["company", "entry"], name="one_hit_per_entry")
         ]
-        indexes = [models.Index(fields=["status", "closed_at"])]
+        indexes = [
+            models.Index(fields=["status", "closed_at"]),
+            # The open hits as screening compares them with its matches (each pair with its
+            # way), in pair order like the match table: read without the closed history.
+            models.Index(
+                fields=["company", "entry", "matched_by", "closed_at"],
+                condition=models.Q(closed_at__isnull=True),
+                name="kyc_hit_open",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.company_id}→{self.entry_id} {self.matched_by}"
@@ -130,6 +140,38 @@ class ListHit(models.Model):
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+
+class ScreeningTrigger(models.TextChoices):
+    LIST_IMPORT = "list_import", _("名单导入")
+    DAILY = "daily", _("每日复筛")
+    MANUAL = "manual", _("手动")
+
+
+class ScreeningRun(models.Model):
+    """One full screening of the master against every list (``screen_all``), stored with the
+    run's results when they commit: the record that the master was screened, and by when.
+    A full run does not rewrite the hits it finds again: a hit was found by every full run
+    while it was open, so its “last found” is the later of its ``last_seen`` and the start
+    of the latest run before it closed (:func:`xinren.kyc.selectors.with_last_found`)."""
+
+    started_at = models.DateTimeField(_("开始时间"), db_index=True)
+    finished_at = models.DateTimeField(_("完成时间"))
+    trigger = models.CharField(_("触发方式"), max_length=12, choices=ScreeningTrigger.choices)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    matches = models.PositiveIntegerField(_("当前匹配"), default=0)
+    new = models.PositiveIntegerField(_("新命中"), default=0)
+    closed = models.PositiveIntegerField(_("已解除"), default=0)
+    refreshed = models.PositiveIntegerField(_("再次发现"), default=0)
+
+    class Meta:
+        verbose_name = _("名单筛查记录")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} {self.trigger}"
 
 
 # --- certification (KYC) ---------------------------------------------------------------------

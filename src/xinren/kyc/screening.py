@@ -10,13 +10,23 @@ One pass is a handful of statements in one transaction, whatever the size of the
      alike their names; the key row says whether its company has one, ``has_uscc``, kept
      with the name key). These are flagged ``matched_by = name``: a reviewer confirms them.
    Only entries still listed (``removed_on`` empty) match.
-2. one pass over the open hits writes only those that change: no longer matched (entry
-   removed, company renamed or re-coded) -> closed; matched another way (a customer given
-   the USCC of a name match) -> the new way;
-3. the open hits left, all of them matched, get this run's ``last_seen`` (one statement);
-4. closed hits matched again (an entry listed anew) are reopened as new;
-5. matches without a hit are inserted (``ON CONFLICT DO NOTHING``: two runs at once cannot
-   insert one twice).
+2. one read over the open hits against the matches counts them and those no longer matched
+   the same way. When there are none and the open hits are as many as the matches, every
+   match is an open hit already (pairs are unique): nothing changed, nothing is written
+   (the daily re-screen, normally). Otherwise:
+   a. one pass over the open hits writes only those that change: no longer matched (entry
+      removed, company renamed or re-coded) -> closed; matched another way (a customer
+      given the USCC of a name match) -> the new way;
+   b. closed hits matched again (an entry listed anew) are reopened as new;
+   c. matches without a hit are inserted (``ON CONFLICT DO NOTHING``: two runs at once
+      cannot insert one twice);
+3. a full run (``screen_all``) is recorded as a :class:`~.models.ScreeningRun`, in the same
+   transaction. It does not rewrite the open hits it found again: a hit's “last found” is
+   the later of its ``last_seen`` and the start of the latest run while it was open
+   (:func:`xinren.kyc.selectors.with_last_found`). New and reopened hits get the run's
+   start as ``last_seen`` (an alert is keyed on it); one company screened alone
+   (``screen_company``) writes its open hits' ``last_seen``. The run's start is taken
+   once it holds the write lock, so no change committed after it is older than it.
 
 ``screen_all`` returns the counts and the ids of the NEW hits (inserted or reopened), which
 :func:`notify_new_hits` turns into alerts for the account owners and the risk officers.
@@ -39,7 +49,7 @@ from xinren.notifications.services import channels_for, notification_for
 from xinren.orgs.models import User
 from xinren.quality.models import CompanyKey
 
-from .models import HitStatus, ListEntry, ListHit, MatchedBy
+from .models import HitStatus, ListEntry, ListHit, MatchedBy, ScreeningRun, ScreeningTrigger
 
 RISK_OFFICER_ROLE = "risk_officer"
 MATCH_TABLE = "kyc_screen_match"
@@ -49,7 +59,7 @@ STEPS = 5
 @dataclass
 class ScreeningResult:
     matches: int = 0  # current (company, entry) matches
-    refreshed: int = 0  # open hits found again
+    refreshed: int = 0  # open hits found again (the open hits before, less those closed)
     new: int = 0  # hits inserted or reopened
     closed: int = 0  # hits no longer matched
     new_hit_ids: list[int] = field(default_factory=list)
@@ -122,25 +132,34 @@ def _match_sql(company_id: int | None) -> tuple[str, list]:
 
 
 def _screen(
-    company_id: int | None, on_progress: Callable[..., None] | None = None
+    company_id: int | None,
+    on_progress: Callable[..., None] | None = None,
+    *,
+    trigger: str = ScreeningTrigger.MANUAL,
+    actor: User | None = None,
 ) -> ScreeningResult:
     result = ScreeningResult()
     hit = connection.ops.quote_name(ListHit._meta.db_table)
-    now = timezone.now()
-    at = connection.ops.adapt_datetimefield_value(now)
     match_sql, match_params = _match_sql(company_id)
     matched = (
         f"SELECT 1 FROM {MATCH_TABLE} m"
         f" WHERE m.company_id = {hit}.company_id AND m.entry_id = {hit}.entry_id"
     )
     only = f" AND {hit}.company_id = %s" if company_id is not None else ""
+    only_h = " AND h.company_id = %s" if company_id is not None else ""
     only_params = [company_id] if company_id is not None else []
 
     def step(n: int, message: str) -> None:
         if on_progress is not None:
             on_progress(n, STEPS, message)
 
+    reopened: list[int] = []
+    inserted: list[int] = []
     with transaction.atomic(), connection.cursor() as cur:
+        # The run's time is taken once it holds the write lock (SQLite: BEGIN IMMEDIATE): a
+        # change committed before it is seen by it, one after it is later than it.
+        now = timezone.now()
+        at = connection.ops.adapt_datetimefield_value(now)
         if connection.vendor == "postgresql":
             # Compiling these few joins costs more than it saves (≈ 80 ms at 1M companies).
             cur.execute("SET LOCAL jit = off")
@@ -166,60 +185,96 @@ def _screen(
             matches = cur.rowcount
         result.matches = matches
         step(1, _("已找出 %(n)s 个匹配") % {"n": result.matches})
-        # One pass over the open hits against the matches, writing only the rows that change:
-        # no longer matched -> closed; matched another way -> the new way (normally none).
-        only_h = " AND h.company_id = %s" if company_id is not None else ""
+        # A read first: how many hits are open, and how many of them are not matched the
+        # same way now. SQLite merges the two sorted sides (the open hits' index, the match
+        # table's key) when told the order; PostgreSQL hashes them.
+        merge = " ORDER BY 1, 2, 3 LIMIT -1" if connection.vendor == "sqlite" else ""
         cur.execute(
-            f"UPDATE {hit} SET closed_at = CASE WHEN x.how IS NULL THEN %s END,"
-            f" matched_by = COALESCE(x.how, {hit}.matched_by)"
-            f" FROM (SELECT h.id AS hit_id, m.matched_by AS how FROM {hit} h"
-            f" LEFT JOIN {MATCH_TABLE} m ON m.company_id = h.company_id"
-            " AND m.entry_id = h.entry_id"
-            f" WHERE h.closed_at IS NULL{only_h}"
-            " AND (m.matched_by IS NULL OR m.matched_by <> h.matched_by)) x"
-            f" WHERE {hit}.id = x.hit_id RETURNING closed_at",
-            [at, *only_params],
+            f"SELECT (SELECT COUNT(*) FROM {hit} h WHERE h.closed_at IS NULL{only_h}),"
+            " (SELECT COUNT(*) FROM (SELECT h.company_id, h.entry_id, h.matched_by"
+            f" FROM {hit} h WHERE h.closed_at IS NULL{only_h} EXCEPT"
+            f" SELECT m.company_id, m.entry_id, m.matched_by FROM {MATCH_TABLE} m{merge}) d)",
+            only_params * 2,
         )
-        result.closed = sum(1 for (closed_at,) in cur.fetchall() if closed_at is not None)
+        open_hits, differ = cur.fetchone()
+        # Every open hit matched the same way, and as many as the matches: the open hits are
+        # the matches (each pair once on both sides). Nothing to close, reopen or insert.
+        unchanged = differ == 0 and open_hits == matches
+        if not unchanged:
+            # One pass over the open hits, writing only the rows that change: no longer
+            # matched -> closed; matched another way -> the new way.
+            cur.execute(
+                f"UPDATE {hit} SET closed_at = CASE WHEN x.how IS NULL THEN %s END,"
+                f" matched_by = COALESCE(x.how, {hit}.matched_by)"
+                f" FROM (SELECT h.id AS hit_id, m.matched_by AS how FROM {hit} h"
+                f" LEFT JOIN {MATCH_TABLE} m ON m.company_id = h.company_id"
+                " AND m.entry_id = h.entry_id"
+                f" WHERE h.closed_at IS NULL{only_h}"
+                " AND (m.matched_by IS NULL OR m.matched_by <> h.matched_by)) x"
+                f" WHERE {hit}.id = x.hit_id RETURNING closed_at",
+                [at, *only_params],
+            )
+            result.closed = sum(1 for (closed_at,) in cur.fetchall() if closed_at is not None)
         step(2, _("已解除 %(n)s 个命中") % {"n": result.closed})
-        # Every open hit left is matched now: one statement, no join.
-        cur.execute(
-            f"UPDATE {hit} SET last_seen = %s WHERE closed_at IS NULL{only}", [at, *only_params]
-        )
-        result.refreshed = cur.rowcount
+        result.refreshed = open_hits - result.closed
+        if company_id is not None:
+            # One company screened alone: its open hits, all matched now, were found now. A
+            # full run leaves them: its record says when (see the module text).
+            cur.execute(
+                f"UPDATE {hit} SET last_seen = %s WHERE closed_at IS NULL{only}",
+                [at, *only_params],
+            )
         step(3, _("已更新 %(n)s 个已有命中") % {"n": result.refreshed})
-        cur.execute(
-            f"UPDATE {hit} SET closed_at = NULL, last_seen = %s, status = %s,"
-            " decided_by_id = NULL, decided_at = NULL, note = '', matched_by = (SELECT"
-            f" m.matched_by FROM {MATCH_TABLE} m WHERE m.company_id = {hit}.company_id"
-            f" AND m.entry_id = {hit}.entry_id)"
-            f" WHERE closed_at IS NOT NULL AND EXISTS ({matched}){only} RETURNING id",
-            [at, HitStatus.NEW.value, *only_params],
-        )
-        reopened = [r[0] for r in cur.fetchall()]
+        if not unchanged:
+            cur.execute(
+                f"UPDATE {hit} SET closed_at = NULL, last_seen = %s, status = %s,"
+                " decided_by_id = NULL, decided_at = NULL, note = '', matched_by = (SELECT"
+                f" m.matched_by FROM {MATCH_TABLE} m WHERE m.company_id = {hit}.company_id"
+                f" AND m.entry_id = {hit}.entry_id)"
+                f" WHERE closed_at IS NOT NULL AND EXISTS ({matched}){only} RETURNING id",
+                [at, HitStatus.NEW.value, *only_params],
+            )
+            reopened = [r[0] for r in cur.fetchall()]
         step(4, _("重新出现的命中 %(n)s 个") % {"n": len(reopened)})
-        cur.execute(
-            f"INSERT INTO {hit} (company_id, entry_id, matched_by, first_seen, last_seen,"
-            " status, note)"
-            f" SELECT m.company_id, m.entry_id, m.matched_by, %s, %s, %s, ''"
-            f" FROM {MATCH_TABLE} m WHERE NOT EXISTS (SELECT 1 FROM {hit} h"
-            " WHERE h.company_id = m.company_id AND h.entry_id = m.entry_id)"
-            " ON CONFLICT (company_id, entry_id) DO NOTHING RETURNING id",
-            [at, at, HitStatus.NEW.value],
-        )
-        inserted = [r[0] for r in cur.fetchall()]
+        if not unchanged:
+            cur.execute(
+                f"INSERT INTO {hit} (company_id, entry_id, matched_by, first_seen, last_seen,"
+                " status, note)"
+                f" SELECT m.company_id, m.entry_id, m.matched_by, %s, %s, %s, ''"
+                f" FROM {MATCH_TABLE} m WHERE NOT EXISTS (SELECT 1 FROM {hit} h"
+                " WHERE h.company_id = m.company_id AND h.entry_id = m.entry_id)"
+                " ON CONFLICT (company_id, entry_id) DO NOTHING RETURNING id",
+                [at, at, HitStatus.NEW.value],
+            )
+            inserted = [r[0] for r in cur.fetchall()]
         # Dropped here on success; a failure rolls back, which removes it too.
         cur.execute(f"DROP TABLE IF EXISTS {MATCH_TABLE}")
-    result.new_hit_ids = sorted(reopened + inserted)
-    result.new = len(result.new_hit_ids)
+        result.new_hit_ids = sorted(reopened + inserted)
+        result.new = len(result.new_hit_ids)
+        if company_id is None:
+            ScreeningRun.objects.create(
+                started_at=now,
+                finished_at=timezone.now(),
+                trigger=trigger,
+                started_by=actor if actor is not None and actor.pk else None,
+                **result.as_dict(),
+            )
     step(5, _("新命中 %(n)s 个") % {"n": result.new})
     return result
 
 
-def screen_all(on_progress: Callable[..., None] | None = None) -> ScreeningResult:
-    """Screen every company of the master against every list (see the module text). Not a
-    user action: the caller (the re-screening job) has checked the right to start it."""
-    return _screen(None, on_progress)
+def screen_all(
+    on_progress: Callable[..., None] | None = None,
+    *,
+    trigger: str = ScreeningTrigger.MANUAL,
+    actor: User | None = None,
+) -> ScreeningResult:
+    """Screen every company of the master against every list (see the module text) and
+    record the run (``trigger``: what started it; ``actor``: who, if anyone). Not a user
+    action: the caller (the re-screening job) has checked the right to start it."""
+    if trigger not in ScreeningTrigger.values:
+        raise ValueError(f"trigger: unknown value {trigger!r}")
+    return _screen(None, on_progress, trigger=trigger, actor=actor)
 
 
 def screen_company(company: Company) -> ScreeningResult:

@@ -4,7 +4,7 @@ in their data scope (``xinren.customers.selectors.visible_companies``)."""
 
 from __future__ import annotations
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, DateTimeField, F, OuterRef, Q, QuerySet, Subquery, When
 
 from xinren.customers.selectors import visible_accounts, visible_companies
 from xinren.orgs.access import has_action
@@ -19,6 +19,7 @@ from .models import (
     ListHit,
     RegistryRecord,
     RegistrySnapshot,
+    ScreeningRun,
     WatchList,
 )
 
@@ -76,8 +77,33 @@ def visible_hits(
         hits = hits.filter(company_id=company_id)
     if watch_list_id is not None:
         hits = hits.filter(entry__watch_list_id=watch_list_id)
-    return hits.select_related("company", "entry", "entry__watch_list", "decided_by").order_by(
-        "-first_seen", "-id"
+    return with_last_found(
+        hits.select_related("company", "entry", "entry__watch_list", "decided_by")
+    ).order_by("-first_seen", "-id")
+
+
+def latest_run() -> ScreeningRun | None:
+    """The latest full screening of the master (None before the first)."""
+    return ScreeningRun.objects.order_by("-started_at", "-id").first()
+
+
+def with_last_found(hits: QuerySet[ListHit]) -> QuerySet[ListHit]:
+    """``last_found`` on each hit: when a screening last found it. A full run finds every
+    hit open while it runs (it closes the others) but does not rewrite them, so a hit's is the
+    later of its ``last_seen`` (written when it was inserted, reopened or its company
+    screened alone) and the start of the latest full run before it was closed (any run
+    for an open hit; the run that closed a hit did not find it). The only place that says
+    so: the API's ``last_seen`` and the pages read ``last_found``."""
+    runs = ScreeningRun.objects.order_by("-started_at", "-id").values("started_at")
+    latest = Subquery(runs[:1])
+    before_close = Subquery(runs.filter(started_at__lt=OuterRef("closed_at"))[:1])
+    return hits.annotate(
+        last_found=Case(
+            When(closed_at__isnull=True, last_seen__lt=latest, then=latest),
+            When(closed_at__isnull=False, last_seen__lt=before_close, then=before_close),
+            default=F("last_seen"),
+            output_field=DateTimeField(),
+        )
     )
 
 

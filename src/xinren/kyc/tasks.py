@@ -10,19 +10,25 @@ from django.utils.translation import gettext as _
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, lock_task
 
+from xinren.orgs.models import User
+
 from . import certification, screening
+from .models import ScreeningTrigger
 
 
 def rescreen(
     *,
     actor_id: int | None = None,
+    trigger: str = ScreeningTrigger.LIST_IMPORT,
     language: str = "zh-hans",
     on_progress: Callable[..., None] | None = None,
 ) -> dict:
-    """Screen the whole master again (after a list import) and alert on the new hits; the
-    summary becomes the job's result and its message the line the page shows when done."""
+    """Screen the whole master again (after a list import, or daily) and alert on the new
+    hits; the run is recorded with ``trigger`` and the actor. The summary becomes the job's
+    result and its message the line the page shows when done."""
+    actor = User.objects.filter(pk=actor_id).first() if actor_id is not None else None
     with translation.override(language):
-        result = screening.screen_all(on_progress=on_progress)
+        result = screening.screen_all(on_progress=on_progress, trigger=trigger, actor=actor)
         alerts = screening.notify_new_hits(result.new_hit_ids)
         message = (
             _("筛查完成：当前匹配 %(matches)s 个，新命中 %(new)s 个，已解除 %(closed)s 个。")
@@ -36,7 +42,7 @@ def rescreen(
 def daily_rescreen() -> dict:
     """Daily: companies created, renamed or re-coded since the last import are screened too
     (a customer that lands on a list raises an alert within a day)."""
-    return rescreen(language=settings.LANGUAGE_CODE)
+    return rescreen(trigger=ScreeningTrigger.DAILY, language=settings.LANGUAGE_CODE)
 
 
 @db_periodic_task(crontab(hour="7", minute="10"))

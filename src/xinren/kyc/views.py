@@ -68,6 +68,7 @@ def lists(request):
             "can_import": can_import,
             "report": report,
             "job": report.job if report else None,
+            "last_run": selectors.latest_run(),
             "nav": "kyc-lists",
         },
         status=status,
@@ -124,6 +125,7 @@ def hits(request):
             "kinds": ListKind.choices,
             "matched": MatchedBy.choices,
             "can_decide": has_action(request.user, Action.APPROVE),
+            "last_run": selectors.latest_run(),
             "nav": "kyc-hits",
         },
     )
