@@ -7,8 +7,8 @@ from __future__ import annotations
 from django.db.models import Case, DateTimeField, F, OuterRef, Q, QuerySet, Subquery, When
 
 from xinren.customers.selectors import visible_accounts, visible_companies
-from xinren.orgs.access import has_action
-from xinren.orgs.models import Action, User
+from xinren.orgs.access import effective_scope, has_action
+from xinren.orgs.models import Action, Scope, User
 from xinren.standards.names import name_key
 from xinren.standards.uscc import normalize_uscc
 
@@ -85,6 +85,13 @@ def visible_hits(
 def latest_run() -> ScreeningRun | None:
     """The latest full screening of the master (None before the first)."""
     return ScreeningRun.objects.order_by("-started_at", "-id").first()
+
+
+def run_counts_visible(user: User) -> bool:
+    """A run's counts (matches, new, closed) are totals over the whole master: shown only to
+    users whose data scope is the whole group. Others see when the master was last screened
+    and how the run was started, not how many customers outside their scope are listed."""
+    return effective_scope(user) == Scope.GROUP
 
 
 def with_last_found(hits: QuerySet[ListHit]) -> QuerySet[ListHit]:

@@ -69,6 +69,7 @@ def lists(request):
             "report": report,
             "job": report.job if report else None,
             "last_run": selectors.latest_run(),
+            "run_counts": selectors.run_counts_visible(request.user),
             "nav": "kyc-lists",
         },
         status=status,
@@ -126,6 +127,7 @@ def hits(request):
             "matched": MatchedBy.choices,
             "can_decide": has_action(request.user, Action.APPROVE),
             "last_run": selectors.latest_run(),
+            "run_counts": selectors.run_counts_visible(request.user),
             "nav": "kyc-hits",
         },
     )
