@@ -209,14 +209,11 @@ def _facts_sql(today: dt.date, ids: list[int] | None, changed_only: bool) -> tup
     # company (by USCC). A record of an active company without lawsuits gives the same facts
     # as no record at all, and most records are such: they are left out of the join.
     registry_sql = (
-        "SELECT rc.id AS company_id, rr.status, rr.lawsuit_count, rr.snapshot_id"
+        "SELECT rc.id AS company_id, rr.status, rr.lawsuit_count, sn.as_of"
         f" FROM {_table(RegistryRecord)} rr JOIN {_table(Company)} rc ON rc.uscc = rr.uscc"
+        f" JOIN {_table(RegistrySnapshot)} sn ON sn.id = rr.snapshot_id"
         f" WHERE (rr.status <> {active} OR rr.lawsuit_count > 0)"
         + (f" AND rc.id IN ({companies})" if ids is not None else "")
-    )
-    registry_as_of = (
-        f"CASE WHEN r.status <> {active} OR r.lawsuit_count > 0 THEN"
-        f" (SELECT sn.as_of FROM {_table(RegistrySnapshot)} sn WHERE sn.id = r.snapshot_id) END"
     )
     # What belongs to the company, one narrow row per account, joined in company order.
     fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
@@ -229,10 +226,11 @@ def _facts_sql(today: dt.date, ids: list[int] | None, changed_only: bool) -> tup
         " COALESCE(h.hits_key, 0) AS facts_hits_key,"
         f" CASE WHEN r.status <> {active} THEN r.status ELSE '' END AS registry_status,"
         " COALESCE(r.lawsuit_count, 0) AS facts_lawsuits,"
-        f" {registry_as_of} AS registry_as_of,"
-        f" CASE WHEN {registry_as_of} IS NULL THEN '' ELSE"
+        # Every record joined scores: its snapshot's date is the evidence's date.
+        " r.as_of AS registry_as_of,"
+        " CASE WHEN r.as_of IS NULL THEN '' ELSE"
         f" (CASE WHEN r.status <> {active} THEN r.status ELSE '' END)"
-        f" || ' ' || CAST({registry_as_of} AS TEXT) END AS facts_registry"
+        " || ' ' || CAST(r.as_of AS TEXT) END AS facts_registry"
         f" FROM {account} a"
         f" LEFT JOIN ({company_docs}) cd ON cd.company_id = a.company_id"
         f" LEFT JOIN ({hits_sql}) h ON h.company_id = a.company_id"
