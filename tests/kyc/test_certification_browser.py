@@ -36,6 +36,8 @@ def test_queue_and_conditional_decision(live_server, browser, world):
     sign_in(page, live_server.url, "risk")
     page.goto(f"{live_server.url}/kyc/applications/")
     assert "缺少：经营场所证明" in page.inner_text("[data-testid=document-problems]")
+    assert page.is_visible("[data-testid=export-applications-xlsx]")
+    page.screenshot(path=str(ARTIFACTS / "kyc-queue.png"))
     page.click("[data-testid=application-row] a")
     page.click("[data-testid=start-review]")
     page.wait_for_selector("[data-testid=decision-form]")

@@ -5,7 +5,7 @@ jobs: :mod:`xinren.quality.exporting`."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy
@@ -29,9 +29,10 @@ def _person(user) -> str:
     return str(user.get_full_name() or user.get_username()) if user else ""
 
 
-def _open_checks(application: Application, result: str) -> str:
-    code = choice_labels(CheckCode)
-    return "；".join(code(c.code) for c in application.checks.all() if c.result == result)
+def _checks_with(result: str, label) -> Callable[[Application], str]:
+    """The application's checks with this result, by label (``label``: translated once per
+    export)."""
+    return lambda a: "；".join(label(c.code) for c in a.checks.all() if c.result == result)
 
 
 def _document_problems(application: Application) -> str:
@@ -43,15 +44,15 @@ def _document_problems(application: Application) -> str:
 
 
 def application_columns(user: User) -> list[Column]:
-    status = choice_labels(ApplicationStatus)
+    status, check = choice_labels(ApplicationStatus), choice_labels(CheckCode)
     yes = str(gettext_lazy("是"))
     return [
         Column(gettext_lazy("申请编号"), lambda a: a.pk, NUMBER),
         Column(gettext_lazy("客户名称"), lambda a: a.account.company.name),
         Column(gettext_lazy("档案编号"), lambda a: a.account.archive_no),
         Column(gettext_lazy("状态"), lambda a: status(a.status)),
-        Column(gettext_lazy("未通过的核查"), lambda a: _open_checks(a, CheckResult.FAIL)),
-        Column(gettext_lazy("待完成的核查"), lambda a: _open_checks(a, CheckResult.PENDING)),
+        Column(gettext_lazy("未通过的核查"), _checks_with(CheckResult.FAIL, check)),
+        Column(gettext_lazy("待完成的核查"), _checks_with(CheckResult.PENDING, check)),
         Column(gettext_lazy("证照问题"), _document_problems),
         Column(gettext_lazy("准备人"), lambda a: _person(a.prepared_by)),
         Column(gettext_lazy("审批人"), lambda a: _person(a.decided_by)),
